@@ -26,6 +26,10 @@ export interface Recognition {
   readonly version?: Version;
   /** Human-readable reason, e.g. `image gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1`. */
   readonly evidence: string;
+  /** The sidecar's binary is run as a one-shot helper that exits once its work is done
+   *  (vault agent with exit_after_auth, `consul-template -once`, `cloud-sql-proxy wait`): it
+   *  belongs in a plain init container and must never become a native sidecar. Absent = long-running. */
+  readonly runsToCompletion?: boolean;
 }
 
 export interface ServingPort {
