@@ -1,0 +1,110 @@
+// One manifest file in, findings / fixed text out. Pure (text in, data out): the CLI, the Helm
+// post-renderer path (stdin → stdout) and tests share it.
+import type { Catalog } from '../../catalog/types';
+import { analyzeSite } from '../../core/analyze';
+import type { Change, Finding, KubeVersion, Path } from '../../core/types';
+import { findPodSites, type ObjectRef, type WorkloadRegistry, defaultWorkloadRegistry } from '../../core/workloads';
+import { editDocumentText, EditError } from './edit';
+import { parseManifestText, positionOf, type InputError, type ParsedFile } from './read';
+
+export interface ReportedFinding extends Finding {
+  readonly file: string;
+  readonly document: number;
+  readonly line: number;
+  readonly column: number;
+  readonly object: ObjectRef;
+  readonly podPath: string;
+}
+
+export interface Skipped {
+  readonly file: string;
+  readonly document: number;
+  readonly reason: string;
+}
+
+export interface ProcessOptions {
+  readonly kubeVersion: KubeVersion;
+  readonly catalog: Catalog;
+  readonly disabledRules?: ReadonlySet<string>;
+  readonly workloads?: WorkloadRegistry;
+}
+
+export interface FileResult {
+  readonly file: string;
+  readonly findings: readonly ReportedFinding[];
+  readonly skipped: readonly Skipped[];
+  readonly errors: readonly InputError[];
+  /** Changes per document index and pod path. */
+  readonly changes: readonly { readonly document: number; readonly podPath: Path; readonly changes: readonly Change[] }[];
+  readonly parsed: ParsedFile;
+}
+
+/** `['spec','template','spec']` → `spec.template.spec`; `['items',2,'spec']` → `items[2].spec`. */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}
+
+export function processText(file: string, text: string, opts: ProcessOptions): FileResult {
+  const parsed = parseManifestText(file, text);
+  const findings: ReportedFinding[] = [];
+  const skipped: Skipped[] = [];
+  const changes: { document: number; podPath: Path; changes: Change[] }[] = [];
+  for (const d of parsed.documents) {
+    if (d.data === null || d.data === undefined) continue;
+    const { sites, skipped: sk } = findPodSites(d.data, opts.workloads ?? defaultWorkloadRegistry);
+    for (const s of sk) skipped.push({ file, document: d.index, reason: `${s.object.kind ?? 'object'} ${s.object.name ?? ''}: ${s.reason}`.replace('  ', ' ') });
+    for (const site of sites) {
+      const a = analyzeSite(site, { kubeVersion: opts.kubeVersion, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) });
+      for (const f of a.findings) {
+        const pos = positionOf(parsed, d.doc, f.path);
+        findings.push({ ...f, file, document: d.index, line: pos.line, column: pos.column, object: site.object, podPath: formatPath(site.podPath) });
+      }
+      if (a.changes.length) changes.push({ document: d.index, podPath: site.podPath, changes: [...a.changes] });
+    }
+  }
+  return { file, findings, skipped, errors: parsed.errors, changes, parsed };
+}
+
+export interface FixResult extends FileResult {
+  /** The fixed text (equal to the input when nothing changed or input errors prevent a fix). */
+  readonly output: string;
+  readonly changed: boolean;
+}
+
+/**
+ * Fixes a whole file. Documents are edited independently from the last to the first so offsets
+ * stay valid; a file with input errors is returned unchanged (never half-fixed).
+ */
+export function fixText(file: string, text: string, opts: ProcessOptions): FixResult {
+  const r = processText(file, text, opts);
+  if (r.errors.length || r.changes.length === 0) return { ...r, output: text, changed: false };
+  const byDoc = new Map<number, { podPath: Path; changes: readonly Change[] }[]>();
+  for (const c of r.changes) byDoc.set(c.document, [...(byDoc.get(c.document) ?? []), c]);
+  let output = text;
+  const docs = [...r.parsed.documents].sort((a, b) => b.index - a.index);
+  const errors: InputError[] = [];
+  for (const d of docs) {
+    const edits = byDoc.get(d.index);
+    if (!edits) continue;
+    const [start, , end] = d.doc.range;
+    let slice = output.slice(start, end);
+    try {
+      // several pod templates in one document (KubeRay): apply each against fresh data
+      for (const e of edits) {
+        const data = parseManifestText(file, slice).documents[0]?.data;
+        let spec: unknown = data;
+        for (const seg of e.podPath) spec = (spec as Record<string | number, unknown> | undefined)?.[seg as string];
+        slice = editDocumentText(slice, e.podPath, spec as never, e.changes);
+      }
+      output = output.slice(0, start) + slice + output.slice(end);
+    } catch (err) {
+      if (!(err instanceof EditError)) throw err;
+      const pos = r.parsed.lineCounter.linePos(start);
+      errors.push({ file, document: d.index, line: pos.line, column: pos.col, message: `cannot fix: ${err.message}` });
+    }
+  }
+  if (errors.length) return { ...r, errors: [...r.errors, ...errors], output: text, changed: false };
+  return { ...r, output, changed: output !== text };
+}
