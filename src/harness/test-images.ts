@@ -1,0 +1,119 @@
+// The images the harness puts on the node:
+// - pause: the pod sandbox, compiled from Kubernetes' pause.c;
+// - behaviour: busybox-static + harness/images/behaviour/{behave,hook,probe},
+//   acting out scenario containers;
+// - cloud-sql-proxy: the real Cloud SQL Auth Proxy v2 binary alone, as in the
+//   upstream distroless image (no shell);
+// - cloud-sql-proxy-slow: the same binary plus busybox and a wrapper that
+//   sleeps $PROXY_START_DELAY seconds before exec'ing the proxy — a slow
+//   start the upstream image cannot be told to do (seed 001);
+// - sidecarctl: node + our CLI bundle (dist/sidecarctl.mjs), when it is built.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildOciImage, importImage, busyboxFiles, type ImageFile, type ImageSpec } from './images';
+import { ensureCloudSqlProxy, ensurePause } from './build';
+import { run } from './exec';
+import type { HarnessLogger } from './log';
+import { VERSIONS, type HarnessPaths } from './paths';
+
+export interface HarnessImages {
+  readonly pause: string;
+  readonly behaviour: string;
+  /** the same image under a second name, for `updateImage` actions (an image change restarts the container) */
+  readonly behaviourAlt: string;
+  readonly cloudSqlProxy: string;
+  readonly cloudSqlProxySlow: string;
+  /** absent when dist/sidecarctl.mjs was not built */
+  readonly sidecarctl?: string;
+}
+
+export const IMAGE_REFS = {
+  behaviour: 'sidecarctl.dev/behaviour:1',
+  behaviourAlt: 'sidecarctl.dev/behaviour:1-alt',
+  cloudSqlProxy: `sidecarctl.dev/cloud-sql-proxy:${VERSIONS.cloudSqlProxy}`,
+  cloudSqlProxySlow: `sidecarctl.dev/cloud-sql-proxy-slow:${VERSIONS.cloudSqlProxy}`,
+  sidecarctl: 'sidecarctl.dev/sidecarctl:dev',
+} as const;
+
+async function nodeRuntimeFiles(): Promise<ImageFile[]> {
+  const node = process.execPath;
+  const ldd = await run('ldd', [node], { component: 'image sidecarctl (ldd node)' });
+  const libs = ldd.stdout
+    .split('\n')
+    .map((l) => l.match(/(\/\S+)\s+\(0x/)?.[1])
+    .filter((p): p is string => Boolean(p));
+  return [{ path: '/usr/bin/node', from: node }, ...libs.map((l) => ({ path: l, from: l }))];
+}
+
+export async function imageSpecs(paths: HarnessPaths, log: HarnessLogger): Promise<ImageSpec[]> {
+  const pause = await ensurePause(paths, log);
+  const proxy = await ensureCloudSqlProxy(paths, log);
+  const bb = await busyboxFiles();
+  const scripts = join(paths.repo, 'harness', 'images', 'behaviour');
+  const behaviour = (ref: string): ImageSpec => ({
+    ref,
+    files: [
+      ...bb.files,
+      { path: '/sc/behave', from: join(scripts, 'behave') },
+      { path: '/sc/hook', from: join(scripts, 'hook') },
+      { path: '/sc/probe', from: join(scripts, 'probe') },
+    ],
+    symlinks: [...bb.symlinks, { path: '/bin/sh', target: 'busybox' }],
+    dirs: ['/work', '/tmp', '/www', '/sc-log', '/etc'],
+    entrypoint: ['/sc/behave'],
+    env: ['PATH=/bin:/sc'],
+    workingDir: '/work',
+  });
+  const specs: ImageSpec[] = [
+    { ref: VERSIONS.pauseImage, files: [{ path: '/pause', from: pause }], entrypoint: ['/pause'] },
+    behaviour(IMAGE_REFS.behaviour),
+    behaviour(IMAGE_REFS.behaviourAlt),
+    {
+      ref: IMAGE_REFS.cloudSqlProxy,
+      files: [{ path: '/cloud-sql-proxy', from: proxy }],
+      dirs: ['/tmp'],
+      entrypoint: ['/cloud-sql-proxy'],
+    },
+    {
+      ref: IMAGE_REFS.cloudSqlProxySlow,
+      files: [
+        { path: '/cloud-sql-proxy', from: proxy },
+        ...bb.files,
+        { path: '/sc/slow-start', content: '#!/bin/sh\n# Sleeps PROXY_START_DELAY seconds, then becomes the proxy.\nsleep "${PROXY_START_DELAY:-0}"\nexec /cloud-sql-proxy "$@"\n' },
+      ],
+      symlinks: bb.symlinks,
+      dirs: ['/tmp'],
+      entrypoint: ['/sc/slow-start'],
+      env: ['PATH=/bin:/sc'],
+    },
+  ];
+  const bundle = join(paths.repo, 'dist', 'sidecarctl.mjs');
+  if (existsSync(bundle)) {
+    specs.push({
+      ref: IMAGE_REFS.sidecarctl,
+      files: [...(await nodeRuntimeFiles()), { path: '/app/dist/sidecarctl.mjs', content: readFileSync(bundle, 'utf8'), mode: 0o644 }],
+      dirs: ['/tmp'],
+      entrypoint: ['/usr/bin/node', '/app/dist/sidecarctl.mjs'],
+      workingDir: '/app',
+    });
+  }
+  return specs;
+}
+
+export async function ensureImages(o: { paths: HarnessPaths; log: HarnessLogger; containerdSock: string }): Promise<HarnessImages> {
+  const specs = await imageSpecs(o.paths, o.log);
+  for (const spec of specs) {
+    const built = await buildOciImage(spec, o.paths.images);
+    const r = await importImage(built, o.containerdSock);
+    o.log.info(`image ${spec.ref}: ${r}`);
+  }
+  const has = (ref: string) => specs.some((s) => s.ref === ref);
+  return {
+    pause: VERSIONS.pauseImage,
+    behaviour: IMAGE_REFS.behaviour,
+    behaviourAlt: IMAGE_REFS.behaviourAlt,
+    cloudSqlProxy: IMAGE_REFS.cloudSqlProxy,
+    cloudSqlProxySlow: IMAGE_REFS.cloudSqlProxySlow,
+    ...(has(IMAGE_REFS.sidecarctl) ? { sidecarctl: IMAGE_REFS.sidecarctl } : {}),
+  };
+}
