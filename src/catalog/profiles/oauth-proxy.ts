@@ -43,7 +43,8 @@ function inspect(c: Container, _r: Recognition): SidecarFacts {
   return {
     servingPorts: ports,
     health: { enabled: true, ...target, startupPath: path, readinessPath: path, livenessPath: path },
-    shutdown: { exitsOnSigterm: true },
+    // main.go: signal.Notify(SIGINT, SIGTERM) cancels the servers' context: a graceful exit.
+    shutdown: { exitsOnSigterm: true, sigtermExitCode: 0 },
   };
 }
 
@@ -67,5 +68,5 @@ export const openshiftOauthProxy: SidecarProfile = {
   recognize,
   inspect,
   nativeSidecarEdits,
-  simulation: { startDelay: '1s', onSigterm: { after: '0s', exitCode: 2 } },
+  simulation: { startDelay: '1s', onSigterm: { after: '0s', exitCode: 0 } },
 };
