@@ -78,7 +78,14 @@ export function planModel(model: PodModel, opts: PlanOptions): Change[] {
   const changes: Change[] = [];
   const lifetime = model.site.lifetime;
   const moveRule = lifetime === 'run-to-completion' ? 'sidecar-blocks-job-completion' : 'sidecar-startup-race';
-  const toMove = legacySidecarsOf(model).filter(() => !off.has(moveRule));
+  // Not provably safe to migrate automatically: kubexit wraps processes and kills them on its
+  // own schedule, and a sidecar that stops itself (sleep/kill wrapper) would be restarted
+  // forever as a native sidecar (KEP-753 restarts sidecars on every exit).
+  const usesKubexit = model.containers.some((c) => (c.container.env ?? []).some((e) => String(e?.name).startsWith('KUBEXIT_')));
+  const selfStopping = (c: ContainerInfo) => !!c.script && (c.script.kills || c.script.waitsForFile);
+  // A pod needs at least one regular container (API validation): no main, no move.
+  const hasMain = model.containers.some((c) => c.role === 'main' && c.ref.list === 'containers');
+  const toMove = usesKubexit || off.has(moveRule) || !hasMain ? [] : legacySidecarsOf(model).filter((c) => !selfStopping(c));
   const order = targetOrder(model, toMove);
 
   // 1. Moves (new natives and reorders), in ascending target index: inserting each at its
@@ -116,7 +123,7 @@ export function planModel(model: PodModel, opts: PlanOptions): Change[] {
 
   // 4. Stop helpers that only ended a sidecar which is native after this plan.
   const legacyLeft = legacySidecarsOf(model).filter((s) => !toMove.includes(s));
-  if ((opts.removeStopHelpers ?? true) && !off.has('quitquitquit-caller') && legacyLeft.length === 0) {
+  if ((opts.removeStopHelpers ?? true) && !off.has('quitquitquit-caller') && legacyLeft.length === 0 && toMove.length > 0) {
     for (const h of model.containers.filter((c) => c.role === 'stop-helper' && c.ref.list === 'containers')) {
       changes.push({ kind: 'remove-container', container: h.ref.name, rule: 'quitquitquit-caller', reason: 'it only stopped a sidecar that the kubelet now stops' });
     }

@@ -85,7 +85,9 @@ export function buildPodModel(site: PodSite, catalog: Catalog): PodModel {
 
   // A recognised sidecar image is only a *side*car when something else is the main work:
   // a DaemonSet whose one container is fluent-bit is the workload itself.
-  const servesInJob = site.lifetime === 'run-to-completion' && regular.some((c) => !hasPorts(c));
+  // In a Job, a container that declares a port beside real work that serves nothing is a helper
+  // server (seed 003's slow sidecar). The "real work" must not itself be a known sidecar.
+  const servesInJob = site.lifetime === 'run-to-completion' && regular.some((c) => c && !hasPorts(c) && !recog.get(c) && !listed.has(String(c.name)));
 
   const infos: ContainerInfo[] = [];
   const add = (c: Container, list: ContainerList, index: number) => {
@@ -111,8 +113,9 @@ export function buildPodModel(site: PodSite, catalog: Catalog): PodModel {
     else if (native) role = 'sidecar';
     else if (list === 'initContainers') {
       role = 'init';
+      // Secrets agents in init containers are the pre-populate step (vault agent with exit_after_auth
+      // in its config file, which a manifest does not show): not evidence of a hang.
       if (r && !isOneShot(c) && r.profile.role !== 'secrets-agent') neverExits = `${r.profile.displayName} runs until stopped`;
-      else if (r && r.profile.role === 'secrets-agent' && !isOneShot(c)) neverExits = `${r.profile.displayName} keeps running unless started with a run-once flag`;
       else if (!r && listed.has(ref.name)) neverExits = `listed as a sidecar (${listed.get(ref.name)})`;
       else if (!r && hasPorts(c) && !isOneShot(c)) neverExits = `declares containerPort ${c.ports![0]!.containerPort}: a server does not exit`;
       if (neverExits && !sidecar) sidecar = { source: 'annotation', evidence: neverExits };

@@ -1,7 +1,7 @@
 // Reading manifests: multi-document YAML with positions, with hostile input turned into clear
 // errors (file:line:col) instead of crashes: invalid YAML, alias bombs, binary or huge input,
 // unrendered Helm/Go templates.
-import { LineCounter, parseAllDocuments, isMap, isSeq, type Document, type Node } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, visit, type Document, type Node } from 'yaml';
 import type { Path } from '../../core/types';
 
 /** Default upper bound for one input (bytes). Manifests are small; a 50 MB "YAML" is a mistake or an attack. */
@@ -42,7 +42,7 @@ function looksBinary(buf: Uint8Array): boolean {
   return false;
 }
 
-/** First `{{` outside a comment: an unrendered Helm/Go template. */
+/** First `{{` outside a comment (a quick pre-check; parseManifestText decides). */
 export function findTemplateMarker(text: string): { line: number; column: number } | undefined {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -67,16 +67,42 @@ export function decodeInput(file: string, bytes: Uint8Array, opts: ReadOptions =
   }
 }
 
+/** Offsets of `{{` outside comments. */
+function templateMarkers(text: string): number[] {
+  const out: number[] = [];
+  let lineStart = 0;
+  for (const line of text.split('\n')) {
+    const hash = line.search(/(^|\s)#/);
+    let at = line.indexOf('{{');
+    while (at >= 0) {
+      if (hash < 0 || hash > at) out.push(lineStart + at);
+      at = line.indexOf('{{', at + 2);
+    }
+    lineStart += line.length + 1;
+  }
+  return out;
+}
+
 export function parseManifestText(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const errors: InputError[] = [];
-  const tpl = findTemplateMarker(text);
-  if (tpl) {
-    errors.push({ file, ...tpl, message: 'unrendered template ({{ ... }}): render it first, e.g. `helm template ... | sidecarctl lint -`' });
-    return { file, text, documents: [], errors, lineCounter };
-  }
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const list = Array.isArray(docs) ? docs : [];
+  // `{{` inside quoted or block scalars is data (Vault agent templates, Go templates in
+  // ConfigMaps); anywhere else it is an unrendered Helm/Go template.
+  const markers = templateMarkers(text);
+  if (markers.length) {
+    const dataRanges: [number, number][] = [];
+    for (const d of list) {
+      visit(d, { Scalar(_, node) { if (node.range && node.type !== 'PLAIN') dataRanges.push([node.range[0], node.range[1]]); } });
+    }
+    const tpl = markers.find((m) => !dataRanges.some(([a, b]) => m >= a && m < b));
+    if (tpl !== undefined) {
+      const pos = lineCounter.linePos(tpl);
+      errors.push({ file, line: pos.line, column: pos.col, message: 'unrendered template ({{ ... }}): render it first, e.g. `helm template ... | sidecarctl lint -`' });
+      return { file, text, documents: [], errors, lineCounter };
+    }
+  }
   const documents: ParsedDocument[] = [];
   list.forEach((doc, index) => {
     const problems = [...doc.errors];

@@ -27,6 +27,9 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const allErrors = [...errors, ...results.flatMap((x) => x.r.errors)];
       for (const e of allErrors) ctx.io.stderr.write(`${p.red('error')} ${e.file}:${e.line}:${e.column}: ${e.message}\n`);
+      // With -i, one bad input means no file is written: a run either applies fully or not at all.
+      const writeAllowed = !(flags.inPlace && allErrors.length);
+      if (!writeAllowed) ctx.io.stderr.write(`${p.red('sidecarctl fix:')} no file written because of the input errors above\n`);
       let changedFiles = 0;
       let changeCount = 0;
       for (const { file, fromStdin, text, r } of results) {
@@ -34,7 +37,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (flags.diff) {
           if (r.changed) ctx.io.stdout.write(createTwoFilesPatch(`a/${file}`, `b/${file}`, text, r.output, '', '', { context: 3 }).replace(/^=+\n/, ''));
         } else if (flags.inPlace && !fromStdin) {
-          if (r.changed) await writeFileAtomic(join(ctx.cwd, file), r.output);
+          if (r.changed && writeAllowed) await writeFileAtomic(join(ctx.cwd, file), r.output);
         } else {
           ctx.io.stdout.write(r.output);
         }

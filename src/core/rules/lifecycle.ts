@@ -13,8 +13,11 @@ const nativeAdvice = (ctx: RuleContext) =>
 const fixFor = (ctx: RuleContext): FixStatus => (nativeSidecarSupport(ctx.kubeVersion) === 'supported' ? 'auto' : 'manual');
 
 /** Roles whose clients need them serving before they start. Log shippers tail files: no startup dependency. */
-export function mainsDependOn(c: ContainerInfo): boolean {
+export function mainsDependOn(c: ContainerInfo, mains: readonly ContainerInfo[] = []): boolean {
   const role = c.sidecar?.profile?.role;
+  // A network proxy usually sits *in front of* the app (oauth-proxy, envoy ingress): the app
+  // depends on it only when it visibly dials it.
+  if (role === 'network-proxy') return mains.some((m) => dialsSidecar(m.container, c) !== undefined);
   if (role) return role !== 'log-shipper' && role !== 'telemetry-agent';
   return servedPorts(c).length > 0;
 }
@@ -105,9 +108,14 @@ the probe passed ("started" means serving). \`sidecarctl fix\` moves the sidecar
   check(ctx) {
     const m = ctx.model;
     const mains = mainsOf(m);
+    if (!mains.length) return [];
     const hits: RuleHit[] = [];
     for (const s of legacySidecarsOf(m)) {
-      if (!mainsDependOn(s)) continue;
+      if (!mainsDependOn(s, mains)) continue;
+      // Regular containers start in list order and each postStart blocks the next start
+      // (kubelet startContainer; e2e SC-B05): a sidecar listed first with a postStart that waits
+      // until it serves (Istio holdApplicationUntilProxyStarts) holds the mains back.
+      if (s.container.lifecycle?.postStart && mains.every((mc) => mc.ref.index > s.ref.index)) continue;
       const dialers = mains.map((mc) => ({ mc, port: dialsSidecar(mc.container, s) })).filter((x) => x.port !== undefined);
       const who = dialers.length ? dialers.map((d) => `"${label(d.mc)}" dials port ${d.port}`).join(', ') : `${mains.map((x) => `"${label(x)}"`).join(', ')} may need it`;
       hits.push({
@@ -160,7 +168,7 @@ slow-sidecar CronJob, variant 3; upstream PR #137954 added startupProbes to its 
     const m = ctx.model;
     const hits: RuleHit[] = [];
     for (const s of nativeSidecarsOf(m)) {
-      if (s.container.startupProbe || !mainsDependOn(s)) continue;
+      if (s.container.startupProbe || !mainsDependOn(s, mainsOf(m))) continue;
       const later = m.containers.filter((o) => o !== s && (o.ref.list === 'containers' || o.ref.index > s.ref.index) && o.role !== 'sidecar');
       if (!later.length) continue;
       const dialer = later.find((o) => dialsSidecar(o.container, s) !== undefined);

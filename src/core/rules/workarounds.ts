@@ -87,8 +87,10 @@ startupProbe give the same ordering from the kubelet; after migrating, remove th
   links: ['https://github.com/karlkfi/kubexit', SIDECAR_DOCS],
   check(ctx) {
     return ctx.model.containers
-      .filter((c) => (c.container.env ?? []).some((e) => String(e?.name).startsWith('KUBEXIT_')) || /(^|\/)kubexit$/.test(String(c.container.command?.[0] ?? '')))
-      .map((c) => ({ container: c.ref.name, message: `"${c.ref.name}" uses kubexit tombstones to order start/stop; native sidecars with a startupProbe make them unnecessary.` }));
+      .filter((c) => (c.container.env ?? []).some((e) => String(e?.name).startsWith('KUBEXIT_')) || /(^|\/)kubexit$/.test(String(c.container.command?.[0] ?? '')) || /(^|\/)kubexit(:|@|$)/.test(String(c.container.image ?? '')))
+      .map((c) => ({ container: c.ref.name, message: /(^|\/)kubexit(:|@|$)/.test(String(c.container.image ?? '')) && !(c.container.env ?? []).some((e) => String(e?.name).startsWith('KUBEXIT_'))
+        ? `"${c.ref.name}" installs the kubexit binary for tombstone coordination; native sidecars with a startupProbe make kubexit unnecessary (fix leaves kubexit pods to you).`
+        : `"${c.ref.name}" uses kubexit tombstones to order start/stop; native sidecars with a startupProbe make them unnecessary (fix leaves kubexit pods to you).` }));
   },
 };
 
@@ -111,7 +113,7 @@ from the kubelet for every container, including images you cannot change; the lo
   },
 };
 
-const TERMINATORS = /(^|\/)(linkerd-await|scuttle|kubexit)(:|$)|sidecar-terminator|k8s-controller-sidecars|proxy-terminator/;
+const TERMINATORS = /(^|\/)(linkerd-await|scuttle)(:|$)|sidecar-terminator|k8s-controller-sidecars|proxy-terminator/;
 
 export const terminatorHelper: Rule = {
   id: 'terminator-helper',
@@ -127,7 +129,6 @@ Istio \`ENABLE_NATIVE_SIDECARS\`) are stopped by the kubelet; remove the wrapper
   check(ctx) {
     return ctx.model.containers
       .filter((c) => TERMINATORS.test(String(c.container.image ?? '')) || (c.container.command ?? []).concat(c.container.args ?? []).some((w, i, all) => TERMINATORS.test(String(w)) && (!/kubexit/.test(String(w)) || i === 0) && all.length > 0))
-      .filter((c) => !(c.container.env ?? []).some((e) => String(e?.name).startsWith('KUBEXIT_'))) // kubexit has its own rule
       .map((c) => ({ container: c.ref.name, message: `"${c.ref.name}" uses a terminator wrapper to stop a sidecar after the main process; native sidecars make it unnecessary.` }));
   },
 };
