@@ -10,7 +10,6 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { argv, basename, shellCommands, shellWrapper } from '../flags';
-import { recognized } from '../support';
 
 /** The followed files of a `tail` command line, when it follows. */
 function followedFiles(words: readonly string[]): string[] | undefined {
@@ -49,7 +48,8 @@ function tailCommand(c: Container): string[] | undefined {
 function recognize(c: Container): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
   const words = tailCommand(c);
-  return words ? recognized(c, `runs \`${words.join(' ')}\``) : undefined;
+  // The image (busybox, alpine, ...) is incidental: its tag is not the tailer's version.
+  return words ? { evidence: `runs \`${words.join(' ')}\`` } : undefined;
 }
 
 function inspect(_c: Container, _r: Recognition): SidecarFacts {
