@@ -14,14 +14,13 @@ import { gatherInputs } from '../inputs';
 import { addCommonOptions, resolveSettings, type CommonFlags } from '../settings';
 import { VERSION } from '../version';
 
-interface LintFlags extends CommonFlags { format: string; failOn?: string; explain?: boolean }
+interface LintFlags extends CommonFlags { format: string; failOn?: string }
 
 export function register(program: Command, ctx: CliContext): void {
   addCommonOptions(program.command('lint').description('find sidecar lifecycle hazards in manifests (files, directories, globs, - for stdin)'))
     .argument('[paths...]', 'manifest files, directories or globs; - reads stdin')
     .option('-f, --format <format>', 'text, json or sarif', 'text')
     .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: error, warning, info or none')
-    .option('--explain', 'attach simulated evidence to startup-race and job-never-completes findings')
     .action(async (paths: string[], flags: LintFlags) => {
       if (!['text', 'json', 'sarif'].includes(flags.format)) throw new CliError(`--format: "${flags.format}" is not one of text, json, sarif`);
       const s = await resolveSettings(flags, ctx);
@@ -37,11 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
         skipped.push(...r.skipped);
         errors.push(...r.errors);
       }
-      let withEvidence = findings;
-      if (flags.explain) {
-        const { attachEvidence } = await import('../evidence');
-        withEvidence = attachEvidence({ findings, inputs, kubeVersion: s.kubeVersion, catalog: s.catalog });
-      }
+      const withEvidence = findings;
       const report: LintReport = { version: 1, kubernetesVersion: formatKubeVersion(s.kubeVersion), findings: withEvidence, skipped, errors };
       const out = flags.format === 'json' ? toJsonReport(report) : flags.format === 'sarif' ? toSarif(report, ALL_RULES, VERSION) : toTextReport(report, { color: ctx.color, explainHint: true });
       ctx.io.stdout.write(out);

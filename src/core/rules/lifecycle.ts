@@ -55,10 +55,12 @@ Below 1.29 fix changes nothing: use the sidecar's shutdown endpoint from the mai
     if (!mains.length) return [];
     const hacks = stopHacks(m);
     return legacySidecarsOf(m).map((s): RuleHit => {
-      const hack = hacks.length ? ` Completion now rests on ${hacks.join(' and ')}, a timing hack.` : '';
+      const outcome = hacks.length
+        ? `so this ${m.site.lifetimeReason}'s pod completes only through ${hacks.join(' and ')}, a timing hack`
+        : `so this ${m.site.lifetimeReason}'s pod never completes`;
       return {
         container: label(s),
-        message: `"${label(s)}" (${s.sidecar?.evidence ?? 'sidecar'}) keeps running after ${mains.map(label).join(', ')} exit${mains.length > 1 ? '' : 's'}, so this ${m.site.lifetimeReason}'s pod never completes;${hack} ${nativeAdvice(ctx)}.`,
+        message: `"${label(s)}" (${s.sidecar?.evidence ?? 'sidecar'}) keeps running after ${mains.map(label).join(', ')} exit${mains.length > 1 ? '' : 's'}, ${outcome}; ${nativeAdvice(ctx)}.`,
         severity: hacks.length ? 'warning' : 'error',
         fix: fixFor(ctx),
       };
