@@ -40,7 +40,7 @@ test('cloud-sql-proxy: seed 001 — plain flags get --health-check, --http-addre
     startupProbe: { httpGet: { path: '/startup', port: 'csql-health' }, periodSeconds: 1, failureThreshold: 60, timeoutSeconds: 10 },
     livenessProbe: { httpGet: { path: '/liveness', port: 'csql-health' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 10 },
   });
-  assert.equal(edits.readinessProbe, undefined);
+  assert.equal((edits as { readinessProbe?: unknown }).readinessProbe, undefined);
 });
 
 test('cloud-sql-proxy: ports, binds and the localhost http address replaced in place', () => {
