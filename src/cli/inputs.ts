@@ -1,7 +1,7 @@
 // Turning command-line operands into manifest texts: files, directories (recursive), globs and
 // stdin (`-`). Errors are collected per operand, never thrown past the command.
 import { readdir, readFile, stat, open, rename, unlink, chmod } from 'node:fs/promises';
-import { dirname, join, relative, basename } from 'node:path';
+import { dirname, join, relative, basename, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decodeInput, type InputError } from '../adapters/yaml/read';
@@ -41,8 +41,8 @@ async function readStdin(stdin: Readable, maxBytes: number): Promise<Uint8Array>
   for await (const chunk of stdin) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     n += b.length;
-    if (n > maxBytes + 1) break; // enough to report "too large" without buffering the rest
     chunks.push(b);
+    if (n > maxBytes) break; // enough to report "too large" without buffering the rest
   }
   return Buffer.concat(chunks);
 }
@@ -64,7 +64,7 @@ export async function gatherInputs(operands: readonly string[], opts: GatherOpti
       const firstMeta = op.search(/[*?[]/);
       const base = op.slice(0, firstMeta).replace(/[^/]*$/, '') || '.';
       const all: string[] = [];
-      try { await walk(join(opts.cwd, base), all); } catch { /* no such dir: no matches */ }
+      try { await walk(resolve(opts.cwd, base), all); } catch { /* no such dir: no matches */ }
       const re = globToRegExp(op.replace(/^\.\//, ''));
       const matched = all.map((p) => relative(opts.cwd, p)).filter((p) => re.test(p));
       if (!matched.length) errors.push({ file: op, line: 1, column: 1, message: 'no files match this pattern' });
@@ -72,10 +72,10 @@ export async function gatherInputs(operands: readonly string[], opts: GatherOpti
       continue;
     }
     try {
-      const st = await stat(join(opts.cwd, op));
+      const st = await stat(resolve(opts.cwd, op));
       if (st.isDirectory()) {
         const found: string[] = [];
-        await walk(join(opts.cwd, op), found);
+        await walk(resolve(opts.cwd, op), found);
         files.push(...found.map((p) => relative(opts.cwd, p) || basename(p)));
       } else files.push(op);
     } catch (e) {
@@ -84,9 +84,9 @@ export async function gatherInputs(operands: readonly string[], opts: GatherOpti
   }
   for (const f of [...new Set(files)]) {
     try {
-      const st = await stat(join(opts.cwd, f));
+      const st = await stat(resolve(opts.cwd, f));
       if (st.size > opts.maxBytes) { errors.push({ file: f, line: 1, column: 1, message: `file is ${st.size} bytes, over the ${opts.maxBytes}-byte limit (--max-bytes)` }); continue; }
-      const bytes = await readFile(join(opts.cwd, f));
+      const bytes = await readFile(resolve(opts.cwd, f));
       const d = decodeInput(f, bytes, { maxBytes: opts.maxBytes });
       if (d.error) errors.push(d.error); else inputs.push({ file: f, text: d.text!, fromStdin: false });
     } catch (e) {

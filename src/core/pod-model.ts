@@ -79,7 +79,11 @@ export function buildPodModel(site: PodSite, catalog: Catalog): PodModel {
     for (const c of regular) if (c?.name && !mains.includes(c.name)) listed.set(c.name, `not listed in ${MAIN_LIST_ANNOTATION}`);
   }
 
-  const recognized = (c: Container) => (c && typeof c === 'object' ? catalog.recognize(c) : undefined);
+  // One-shot runs of a sidecar's binary (`cloud-sql-proxy wait`, vault-agent-init) are not sidecars.
+  const recognized = (c: Container) => {
+    const r = c && typeof c === 'object' ? catalog.recognize(c) : undefined;
+    return r && !r.recognition.runsToCompletion ? r : undefined;
+  };
   const recog = new Map<Container, ReturnType<typeof recognized>>();
   for (const c of [...inits, ...regular]) recog.set(c, recognized(c));
 

@@ -253,7 +253,9 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
             '--leader-elect=false',
             `--service-account-private-key-file=${pki.saKey}`,
             `--root-ca-file=${pki.caCert}`,
-            '--use-service-account-credentials=false',
+            // One service account per controller, as kubeadm does: the bootstrap RBAC
+            // policy grants each controller only its own role.
+            '--use-service-account-credentials=true',
             `--cluster-signing-cert-file=${pki.caCert}`,
             `--cluster-signing-key-file=${pki.caKey}`,
             // The Job controller's status sync is what "Job complete" means in
@@ -317,10 +319,14 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
     // until the controller-manager created it).
     const left = () => Math.max(5_000, bootTimeout - (c.now() - tBoot));
     await waitFor(
-      `node ${c.net.nodeName} Ready`,
+      `node ${c.net.nodeName} Ready and untainted`,
       async () => {
-        const node = await admin.getOrUndefined<{ status?: { conditions?: { type: string; status: string }[] } }>('v1', 'Node', c.net.nodeName);
-        return node?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? true : undefined;
+        const node = await admin.getOrUndefined<{ spec?: { taints?: { key: string }[] }; status?: { conditions?: { type: string; status: string }[] } }>('v1', 'Node', c.net.nodeName);
+        const ready = node?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+        // The node lifecycle controller removes the not-ready taint only after
+        // it saw the node Ready; until then the scheduler places nothing.
+        const tainted = node?.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/'));
+        return ready && !tainted ? true : undefined;
       },
       { timeoutMs: left(), intervalMs: 500, sleep: c.sleep, now: c.now },
     ).catch((e: unknown) => {

@@ -7,7 +7,7 @@ import { paint } from '../../adapters/report/text';
 import { ExitCode, type CliContext } from '../context';
 import { gatherInputs, writeFileAtomic } from '../inputs';
 import { addCommonOptions, resolveSettings, type CommonFlags } from '../settings';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
 interface FixFlags extends CommonFlags { diff?: boolean; inPlace?: boolean; quiet?: boolean }
 
@@ -37,7 +37,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (flags.diff) {
           if (r.changed) ctx.io.stdout.write(createTwoFilesPatch(`a/${file}`, `b/${file}`, text, r.output, '', '', { context: 3 }).replace(/^=+\n/, ''));
         } else if (flags.inPlace && !fromStdin) {
-          if (r.changed && writeAllowed) await writeFileAtomic(join(ctx.cwd, file), r.output);
+          if (r.changed && writeAllowed) await writeFileAtomic(resolve(ctx.cwd, file), r.output);
         } else {
           ctx.io.stdout.write(r.output);
         }
