@@ -6,8 +6,9 @@ import { VERSION } from './version';
 import { register as registerLint } from './commands/lint';
 import { register as registerFix } from './commands/fix';
 import { register as registerExplain } from './commands/explain';
+import { register as registerSimulate } from './commands/simulate';
 
-const COMMANDS = [registerLint, registerFix, registerExplain];
+const COMMANDS = [registerLint, registerFix, registerExplain, registerSimulate];
 
 export function colorAllowed(env: Readonly<Record<string, string | undefined>>, isTTY: boolean | undefined): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false; // https://no-color.org

@@ -768,7 +768,11 @@ export class PodSimulation {
     if (ready) for (const c of this.cs) if (c.spec.kind !== 'init' && !this.containerReady(c)) { ready = false; break; }
     if (ready !== this.podReady) {
       this.podReady = ready;
-      this.ready.push({ t: msToSeconds(this.now), ready });
+      const t = msToSeconds(this.now);
+      const last = this.ready[this.ready.length - 1];
+      // a change undone at the same instant was never visible
+      if (last && last.t === t) this.ready.pop();
+      else this.ready.push({ t, ready });
     }
   }
 }

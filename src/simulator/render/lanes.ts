@@ -67,7 +67,7 @@ export function timelineView(r: ViewInput): TimelineView {
 function buildLane(name: string, role: LaneView['role'], events: readonly TimelineEvent[], end: number): LaneView {
   const segments: Segment[] = [];
   const markers: Marker[] = [];
-  let state: LaneState = 'waiting';
+  let state = 'waiting' as LaneState;
   let since = 0;
   let run = 1;
   const go = (t: number, next: LaneState, nextRun = run): void => {

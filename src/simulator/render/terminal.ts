@@ -57,7 +57,8 @@ export function renderTerminal(result: ViewInput, options: TerminalOptions = {})
     }
   }
   out.push('');
-  out.push(`${GLYPH.waiting} waiting  ${GLYPH.starting} starting  ${GLYPH.serving} serving  ${GLYPH.terminating} terminating  ! need unmet  x probe failed  T SIGTERM  K SIGKILL  1 col = ${fmt(Math.round(scale * 100) / 100)} s`);
+  out.push(`${GLYPH.waiting} waiting  ${GLYPH.starting} starting  ${GLYPH.serving} serving  ${GLYPH.terminating} terminating   (1 column = ${Number(scale.toPrecision(2))} s)`);
+  out.push('! started while a dependency was not serving  x probe failed  T SIGTERM  K SIGKILL');
   if (notes.length) out.push(...notes);
   if (result.assertions.length) {
     const failed = result.assertions.filter((a) => !a.holds);
