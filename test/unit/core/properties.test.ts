@@ -29,7 +29,8 @@ const podArb = fc.record({
   otherDoc: fc.boolean(),
 });
 
-function manifest(p: fc.infer<typeof podArb>): string {
+type PodCase = typeof podArb extends fc.Arbitrary<infer T> ? T : never;
+function manifest(p: PodCase): string {
   const all = p.names.map((name, i) => {
     const c = p.containers[i]!;
     const o: Record<string, unknown> = { name, image: c.image };
