@@ -91,12 +91,20 @@ export function planModel(model: PodModel, opts: PlanOptions): Change[] {
   // 1. Moves (new natives and reorders), in ascending target index: inserting each at its
   //    final index then yields the final order whatever the adapter.
   const initsNow = model.containers.filter((c) => c.ref.list === 'initContainers');
+  const before = (list: readonly ContainerInfo[], c: ContainerInfo) => new Set(list.slice(0, list.indexOf(c)).filter((x) => initsNow.includes(x)).map((x) => x.ref.name));
   order.forEach((c, i) => {
     const moving = toMove.includes(c);
-    const originalRelative = initsNow.filter((x) => order.includes(x));
-    const reordered = !moving && order.filter((x) => initsNow.includes(x)).indexOf(c) !== originalRelative.indexOf(c);
-    if (!moving && !reordered) return;
-    const rule = moving ? moveRule : isMeshProxy(c) ? 'mesh-proxy-not-first' : order.slice(i + 1).some((x) => prepares(x, c, model)) ? 'sidecar-before-prep-init' : 'sidecar-after-dependent-init';
+    const isSidecar = c.native || !!c.neverExits;
+    if (!moving) {
+      // only sidecars are placed; regular init containers keep their relative order
+      const was = before(initsNow, c), now = before(order, c);
+      if (!isSidecar || (was.size === now.size && [...was].every((n) => now.has(n)))) return;
+    }
+    const nowBefore = order.slice(0, i);
+    const rule = moving ? moveRule
+      : isMeshProxy(c) ? 'mesh-proxy-not-first'
+      : nowBefore.some((x) => prepares(x, c, model) && initsNow.indexOf(x) > initsNow.indexOf(c)) ? 'sidecar-before-prep-init'
+      : 'sidecar-after-dependent-init';
     if (!moving && off.has(rule)) return;
     changes.push({ kind: 'move-to-init', container: c.ref.name, index: i, rule, reason: moving ? 'start it before the app and stop it after (native sidecar)' : 'start it in dependency order' });
   });
