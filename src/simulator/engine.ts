@@ -481,6 +481,14 @@ export class PodSimulation {
 
   private sync(): void {
     if (this.finished || this.terminating) return;
+    // kubelet.SyncPod: a pod whose phase is already terminal is not set up again; the pod worker
+    // moves on to syncTerminatingPod, which stops whatever still runs (no restarts).
+    if (this.completedAt !== null) {
+      const job: SyncJob = { steps: [], i: 0, failed: false, cancelled: false };
+      this.syncRunning = job;
+      this.killPod(null, () => { this.finished = true; this.endSync(job); });
+      return;
+    }
     const job: SyncJob = { steps: this.computePodActions(), i: 0, failed: false, cancelled: false };
     this.syncRunning = job;
     this.runSteps(job);
