@@ -183,14 +183,17 @@ export class PodSimulation {
     if (ads !== undefined) this.push({ t: ads * 1000, cls: CLS_ACTION, kind: 'deadline' });
     // The pod is admitted at t=0: first sync right away (HandlePodAdditions -> UpdatePod).
     this.requestSync(0, 'api');
+    let done = false;
     for (;;) {
       const e = this.q.pop();
       if (!e || e.t > this.horizon) break;
       this.now = e.t;
       this.handle(e);
       this.updatePhaseAndReady();
-      if (this.isDone()) break;
+      if (this.isDone()) { done = true; break; }
     }
+    // a pod that never ends was watched until the horizon, even if nothing happened late on
+    const endedAt = done ? this.now : this.horizon;
     const containers: Record<string, ContainerOutcome> = {};
     for (const c of this.cs) {
       const r = c.run;
@@ -205,7 +208,7 @@ export class PodSimulation {
       ready: this.ready,
       containers,
       lanes: this.cs.map((c) => ({ name: c.spec.name, kind: c.spec.kind })),
-      endedAt: msToSeconds(Math.min(this.now, this.horizon)),
+      endedAt: msToSeconds(endedAt),
     };
   }
 

@@ -39,8 +39,10 @@ export function simulateForEvidence(input: EvidenceInput): Evidence {
 }
 
 /** One line: the startup race (who started before what served) and how the pod ended. */
-export function summarize(r: SimulationResult, behavior: Readonly<Record<string, { needs: readonly string[] }>>, jobLike = true): string {
+export function summarize(r: SimulationResult, behavior: Readonly<Record<string, { needs: readonly string[]; startDelay: number }>>, jobLike = true): string {
   const parts: string[] = [];
+  const delays: Record<string, number> = {};
+  for (const [n, b] of Object.entries(behavior)) delays[n] = b.startDelay;
   const first = (c: string, type: string): number | undefined => r.events.find((e) => e.container === c && e.type === type)?.t;
   for (const lane of r.lanes) {
     const needs = behavior[lane.name]?.needs ?? [];
@@ -48,7 +50,7 @@ export function summarize(r: SimulationResult, behavior: Readonly<Record<string,
     const started = first(lane.name, 'Starting');
     if (started === undefined) { parts.push(`${lane.name} never starts`); continue; }
     const deps = needs.map((d) => {
-      const serves = first(d, 'Started');
+      const serves = first(d, 'Started') ?? intendedServe(r, d, delays[d]);
       return serves === undefined ? `${d} never serves` : `${d} serves at ${fmt(serves)} s`;
     });
     parts.push(`${lane.name} started at ${fmt(started)} s, ${deps.join(', ')}`);
@@ -66,4 +68,11 @@ export function summarize(r: SimulationResult, behavior: Readonly<Record<string,
       : `pod never completes: ${running.length ? `${running.join(', ')} still running` : `still ${r.phase}`} at ${fmt(r.endedAt)} s`);
   }
   return parts.join('; ');
+}
+
+/** When a dependency would have served (its first start + startDelay) if it was stopped before it did. */
+function intendedServe(r: SimulationResult, c: string, startDelayMs: number | undefined): number | undefined {
+  const start = r.events.find((e) => e.container === c && e.type === 'Starting')?.t;
+  if (start === undefined || startDelayMs === undefined || !Number.isFinite(startDelayMs)) return undefined;
+  return Math.round((start + startDelayMs / 1000) * 1000) / 1000;
 }

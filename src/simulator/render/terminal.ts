@@ -48,7 +48,7 @@ export function renderTerminal(result: ViewInput, options: TerminalOptions = {})
   // pod Ready lane
   const ready = Array<string>(barW).fill(' ');
   for (const s of v.ready) if (s.ready) for (let c = col(s.from); c <= col(Math.max(s.from, s.to - 1e-9)); c++) ready[c] = '━';
-  out.push(`${'Ready'.padEnd(nameW)}  ${paint('36', ready.join('')).trimEnd()}`);
+  out.push(`${'Ready'.padEnd(nameW)}  ${paint('36', ready.join('').trimEnd())}`.trimEnd());
 
   const notes: string[] = [];
   for (const lane of v.lanes) {
@@ -58,7 +58,7 @@ export function renderTerminal(result: ViewInput, options: TerminalOptions = {})
   }
   out.push('');
   out.push(`${GLYPH.waiting} waiting  ${GLYPH.starting} starting  ${GLYPH.serving} serving  ${GLYPH.terminating} terminating   (1 column = ${Number(scale.toPrecision(2))} s)`);
-  out.push('! started while a dependency was not serving  x probe failed  T SIGTERM  K SIGKILL');
+  out.push('! started while a need was not serving  x probe failed  T SIGTERM  K SIGKILL');
   if (notes.length) out.push(...notes);
   if (result.assertions.length) {
     const failed = result.assertions.filter((a) => !a.holds);
