@@ -59,8 +59,10 @@ export function renderSvg(result: ViewInput, options: HtmlOptions = {}): string 
     const y = top + i * laneH;
     const by = y + (laneH - barH) / 2;
     parts.push(`<g class="lane" data-container="${esc(lane.name)}">`);
-    parts.push(`<text x="16" y="${y + laneH / 2 + 4}" fill="${COLORS.text}" font-weight="600">${esc(lane.name)}</text>`);
-    if (ROLE_LABEL[lane.role]) parts.push(`<text x="${left - 10}" y="${y + laneH / 2 + 4}" text-anchor="end" fill="#8b949e" font-size="11">${ROLE_LABEL[lane.role]}</text>`);
+    const label = lane.name.length > 22 ? `${lane.name.slice(0, 21)}…` : lane.name;
+    const role = ROLE_LABEL[lane.role];
+    parts.push(`<text x="16" y="${y + laneH / 2 + (role ? 0 : 4)}" fill="${COLORS.text}" font-weight="600">${esc(label)}<title>${esc(lane.name)}</title></text>`);
+    if (role) parts.push(`<text x="16" y="${y + laneH / 2 + 12}" fill="#8b949e" font-size="10">${role}</text>`);
     for (const s of lane.segments) {
       if (s.to <= s.from) continue;
       const w = Math.max(1, x(s.to) - x(s.from));
