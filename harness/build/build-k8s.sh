@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache="${SIDECARCTL_CACHE:-$HOME/.cache/sidecarctl}"
 out="$cache/bin/k8s-${version#v}"
 mod="$here/k8s-${version#v}"
-[ -f "$mod/go.mod" ] || "$here/gen-k8s-module.sh" "$version" >/dev/null
+[ -f "$mod/go.mod" ] || "$here/gen-k8s-module.sh" "$version" "${cmds[@]}" >/dev/null
 mkdir -p "$out"
 todo=()
 for c in "${cmds[@]}"; do [ -x "$out/$c" ] || todo+=("k8s.io/kubernetes/cmd/$c"); done

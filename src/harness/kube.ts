@@ -60,7 +60,9 @@ export class KubeClient {
       ca: readFileSync(access.ca),
       cert: readFileSync(access.cert),
       key: readFileSync(access.key),
-      keepAlive: true,
+      // A fresh connection per request: the harness makes few requests, and
+      // reusing connections across the apiserver's restarts only adds failure modes.
+      keepAlive: false,
     });
   }
 
@@ -78,7 +80,7 @@ export class KubeClient {
     return new Promise<T>((resolvePromise, reject) => {
       const req = httpsRequest(
         url,
-        { method, agent: this.agent, headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType } : {}) }, timeout: 30_000 },
+        { method, agent: this.agent, headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}) }, timeout: 30_000 },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -1,0 +1,160 @@
+// Helpers the e2e tests and benchmarks use to run real workloads (Jobs,
+// CronJobs, Deployments) on the harness cluster and read what happened.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Container, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1';
+import { KubeClient, waitFor, type KubeObject } from './kube';
+import { hostLogDir, castToBehaviour, withLogVolume, type CastOptions } from './behaviour';
+import { harnessPaths, type HarnessPaths } from './paths';
+import { clusterUp, type ClusterInfo } from './cluster';
+import { stderrLogger, type HarnessLogger } from './log';
+import { defaultBehavior, type ContainerBehavior } from '../scenario/index';
+
+/** Brings the cluster up if needed (idempotent) and returns how to reach it. */
+export function ensureCluster(opts: { log?: HarnessLogger; paths?: HarnessPaths } = {}): Promise<ClusterInfo> {
+  return clusterUp({ log: opts.log ?? stderrLogger(), ...(opts.paths ? { paths: opts.paths } : {}) });
+}
+
+/** A fresh namespace (with its default service account) and a cleanup function. */
+export async function freshNamespace(client: KubeClient, prefix: string): Promise<{ ns: string; cleanup: () => Promise<void> }> {
+  const ns = `${prefix}-${Math.random().toString(36).slice(2, 7)}`;
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await waitFor('default service account', () => client.getOrUndefined('v1', 'ServiceAccount', 'default', ns), { timeoutMs: 30_000 });
+  return { ns, cleanup: () => client.delete('v1', 'Namespace', ns) };
+}
+
+/** Runs `sidecarctl fix -` (stdin to stdout) from the built bundle, as a user would. */
+export function sidecarctlFix(manifest: string, opts: { repo?: string; args?: readonly string[] } = {}): Promise<string> {
+  const repo = opts.repo ?? harnessPaths().repo;
+  const bin = join(repo, 'bin', 'sidecarctl.mjs');
+  return new Promise((resolvePromise, reject) => {
+    if (!existsSync(join(repo, 'dist', 'sidecarctl.mjs'))) {
+      reject(new Error(`dist/sidecarctl.mjs is missing: run \`npm run build\` first`));
+      return;
+    }
+    const child = spawn(process.execPath, [bin, 'fix', ...(opts.args ?? []), '-'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0 || out.trim() === '') reject(new Error(`sidecarctl fix exited ${code}: ${err.trim()}`));
+      else resolvePromise(out);
+    });
+    child.stdin.end(manifest);
+  });
+}
+
+export function parseManifests(text: string): KubeObject[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => Boolean(o && o.kind));
+}
+
+/** What `kubectl create job --from=cronjob/<name>` makes: a Job from the CronJob's jobTemplate, run now instead of on the next minute. */
+export function jobFromCronJob(cron: KubeObject, name?: string): KubeObject {
+  const tmpl = (cron.spec as { jobTemplate: { metadata?: Record<string, unknown>; spec: Record<string, unknown> } }).jobTemplate;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: name ?? `${cron.metadata.name}-manual`, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
+    spec: structuredClone(tmpl.spec),
+  };
+}
+
+export function podTemplateOf(obj: KubeObject): PodTemplateSpec {
+  if (obj.kind === 'CronJob') return (obj.spec as { jobTemplate: { spec: { template: PodTemplateSpec } } }).jobTemplate.spec.template;
+  return (obj.spec as { template: PodTemplateSpec }).template;
+}
+
+export type Cast = { behaviour: Partial<Omit<ContainerBehavior, 'needs'>> & { needs?: readonly { name: string; port: number }[] }; servePorts?: readonly number[] } | { image: string; env?: Record<string, string> };
+
+/**
+ * Replaces the images of a workload's containers by the harness' images:
+ * a behaviour cast (process behaviour acted out by the behaviour image) or a
+ * plain image swap (e.g. the real cloud-sql-proxy built here for the upstream
+ * image). Everything else in the manifest stays as written or as fixed.
+ */
+export function castWorkload(obj: KubeObject, images: { behaviour: string }, casts: Readonly<Record<string, Cast>>): KubeObject {
+  const out = structuredClone(obj);
+  const tmpl = podTemplateOf(out);
+  const spec = tmpl.spec!;
+  const apply = (c: Container): Container => {
+    const cast = casts[c.name];
+    if (!cast) return c;
+    if ('image' in cast) {
+      const env = Object.entries(cast.env ?? {}).map(([name, value]) => ({ name, value }));
+      return { ...c, image: cast.image, imagePullPolicy: 'Never', ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}) };
+    }
+    const { needs, ...rest } = cast.behaviour;
+    const behavior: ContainerBehavior = { ...defaultBehavior(), ...rest, needs: [] };
+    const o: CastOptions = { image: images.behaviour, behavior, ...(needs ? { needs } : {}), ...(cast.servePorts ? { servePorts: cast.servePorts } : {}) };
+    return castToBehaviour(c, o);
+  };
+  spec.containers = spec.containers.map(apply);
+  if (spec.initContainers) spec.initContainers = spec.initContainers.map(apply);
+  spec.volumes = withLogVolume(spec.volumes);
+  // Every container gets the log volume mounted only when cast; the volume itself is harmless otherwise.
+  spec.automountServiceAccountToken = false;
+  return out;
+}
+
+export interface LogEvent { t: number; run: number; type: string; args: string[] }
+
+/** The behaviour log lines of one container of a pod, read from the kubelet's pod directory; `t` is wall-clock ms. */
+export function behaviourLog(podUid: string, container: string, paths: HarnessPaths = harnessPaths()): LogEvent[] {
+  const f = join(hostLogDir(paths.kubeletRoot, podUid), `${container}.log`);
+  if (!existsSync(f)) return [];
+  const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const offset = Date.now() - up * 1000;
+  return readFileSync(f, 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((p) => p.length >= 3 && !Number.isNaN(Number(p[0])))
+    .map(([u, run, type, ...args]) => ({ t: offset + Number(u) * 1000, run: Number(run), type: type!, args }));
+}
+
+export function behaviourLogDirExists(podUid: string, paths: HarnessPaths = harnessPaths()): boolean {
+  const d = hostLogDir(paths.kubeletRoot, podUid);
+  return existsSync(d) && readdirSync(d).length > 0;
+}
+
+export interface JobState { complete: boolean; failed: boolean; observedAt?: number; completionTime?: string; succeeded: number; failedPods: number }
+
+export async function jobState(client: KubeClient, ns: string, name: string): Promise<JobState> {
+  const job = await client.get<{ status?: { conditions?: { type: string; status: string }[]; completionTime?: string; succeeded?: number; failed?: number } }>('batch/v1', 'Job', name, ns);
+  const cond = (t: string) => job.status?.conditions?.some((c) => c.type === t && c.status === 'True') ?? false;
+  return {
+    complete: cond('Complete'),
+    failed: cond('Failed'),
+    ...(job.status?.completionTime ? { completionTime: job.status.completionTime } : {}),
+    succeeded: job.status?.succeeded ?? 0,
+    failedPods: job.status?.failed ?? 0,
+  };
+}
+
+/** Polls the Job every `intervalMs` until Complete/Failed or `timeoutMs`; `observedAt` is when the condition was first seen. */
+export async function waitJobFinished(client: KubeClient, ns: string, name: string, timeoutMs: number, intervalMs = 100): Promise<JobState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const st = await jobState(client, ns, name);
+    if (st.complete || st.failed) return { ...st, observedAt: Date.now() };
+    if (Date.now() > deadline) return st;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export async function podsOf(client: KubeClient, ns: string, selector: string): Promise<Pod[]> {
+  return client.list<Pod>('v1', 'Pod', ns, selector);
+}
+
+export function containerStatus(pod: Pod, name: string) {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === name);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
