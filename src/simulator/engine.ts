@@ -133,6 +133,7 @@ export class PodSimulation {
   private podReady = false;
   private readonly ready: ReadyChange[] = [];
   private activeKills = 0;
+  private sandboxReady = false;
 
   constructor(private readonly scenario: Scenario, private readonly model: KubeletModel, private readonly features: VersionFeatures) {
     const spec = scenario.pod.spec!;
@@ -279,13 +280,16 @@ export class PodSimulation {
 
   private onServed(c: CState, run: Run): void {
     if (c.run !== run || run.exited) return;
-    this.emit(c, 'Started');
+    // A process whose needs are not met when it would serve does not serve: it reports NeedUnmet
+    // and exits at once (no Started), as the harness's behaviour image does.
     const b = this.scenario.behavior[c.spec.name]!;
     const unmet = b.needs.filter((n) => !this.isServing(this.byName.get(n)!));
     if (unmet.length > 0) {
       this.emit(c, 'NeedUnmet', { unmet });
       this.onExit(c, run, b.needsFailExitCode);
+      return;
     }
+    this.emit(c, 'Started');
   }
 
   private sigterm(c: CState, run: Run, reason: string): void {
@@ -519,7 +523,9 @@ export class PodSimulation {
         continue;
       }
       c.starting = true;
-      this.push({ t: this.now + this.model.containerStartMs, cls: CLS_KUBELET, kind: 'launch', job, c });
+      const sandbox = this.sandboxReady ? 0 : this.model.podSandboxMs;
+      this.sandboxReady = true;
+      this.push({ t: this.now + sandbox + this.model.containerStartMs, cls: CLS_KUBELET, kind: 'launch', job, c });
       return;
     }
     this.endSync(job);
@@ -533,7 +539,10 @@ export class PodSimulation {
     const afterPostStart = (): void => {
       if (job.cancelled) return;
       if (run.exited) { this.runSteps(job); return; }
-      if (!c.spec.probes.startup) c.started = true;
+      if (!c.spec.probes.startup) {
+        c.started = true;
+        if (c.spec.kind === 'sidecar' && run.n === 1) this.chainAfterSidecar(job, c);
+      }
       // PLEG reports ContainerStarted at the next relist.
       this.requestSync(run.startAt, 'pleg');
       this.runSteps(job);
@@ -552,6 +561,26 @@ export class PodSimulation {
         });
       },
     });
+  }
+
+  /**
+   * A sidecar without startupProbe counts as started once it runs and its postStart returned, and
+   * the kubelet goes on with the next init container (or, after the last one, the main
+   * containers) in the same sync: on a real 1.36 kubelet consecutive sidecars and the first main
+   * container start about 0.1 s apart (test/e2e/simulator-conformance.test.ts, SC-E01/E26; also
+   * the start-order observation of PR #137954). Only containers that never ran are added.
+   */
+  private chainAfterSidecar(job: SyncJob, c: CState): void {
+    const next: Step[] = [];
+    if (c.spec.index < this.inits.length - 1) {
+      const n = this.inits[c.spec.index + 1]!;
+      if (!n.run && !n.starting && !job.steps.slice(job.i).some((s) => s.kind === 'start' && s.c === n)) next.push({ kind: 'start', c: n, snapshotFinishedAt: null });
+    } else {
+      for (const m of this.mains) {
+        if (!m.run && !m.starting && !job.steps.slice(job.i).some((s) => s.kind === 'start' && s.c === m)) next.push({ kind: 'start', c: m, snapshotFinishedAt: null });
+      }
+    }
+    job.steps.splice(job.i, 0, ...next);
   }
 
   private endSync(job: SyncJob): void {

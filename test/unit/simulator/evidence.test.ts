@@ -11,7 +11,7 @@ test('startup race: a native sidecar without startupProbe, app needing it (catal
     kubernetesVersion: '1.33',
     lifetime: 'run-to-completion',
   });
-  assert.equal(e.summary, 'app started at 1.1 s, cloud-sql-proxy serves at 2.1 s; pod Failed at 2 s');
+  assert.equal(e.summary, 'app started at 0.7 s, cloud-sql-proxy serves at 2.6 s; pod Failed at 1 s');
   assert.ok(e.result.events.some((x) => x.type === 'NeedUnmet'));
 });
 
@@ -30,5 +30,5 @@ test('fixed: startupProbe on the proxy, the app waits and the Job completes', ()
     kubernetesVersion: '1.33',
     lifetime: 'run-to-completion',
   });
-  assert.equal(e.summary, 'app started at 3.1 s, cloud-sql-proxy serves at 2.1 s; pod Succeeded at 9 s');
+  assert.equal(e.summary, 'app started at 3.1 s, cloud-sql-proxy serves at 2.6 s; pod Succeeded at 9 s');
 });

@@ -1,5 +1,5 @@
 // Rules of the kubelet model checked on small pods, with the exact times the model gives
-// (PLEG relist 1 s, container start 0.1 s: docs/simulator.md).
+// (PLEG relist 1 s, sandbox 0.5 s, container start 0.1 s, pod worker requeue 11 s: docs/simulator.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,13 +13,14 @@ function run(raw: Record<string, unknown>, version = '1.33') {
 }
 const times = (evs: readonly TimelineEvent[], c: string, type: TimelineEvent['type']) => evs.filter((e) => e.container === c && e.type === type).map((e) => e.t);
 
-test('CrashLoopBackOff: first restart at once, then 10 s, 20 s, 40 s after the exit (plus the relist)', () => {
+test('CrashLoopBackOff: first restart at once, then after 10 s, 20 s, 40 s, at the pod worker\'s next requeue', () => {
   const r = run({
     pod: { spec: { restartPolicy: 'Always', containers: [{ name: 'app', image: 'a' }] } },
     behavior: { app: { run: '1s', exitCode: 1 } },
     observeFor: '100s',
   });
-  assert.deepEqual(times(r.events, 'app', 'Starting'), [0.1, 2.1, 14.1, 36.1, 78.1]);
+  // exits at 1.6, 3.1, 16.1, 40.1; each refused sync is requeued 11 s later until the back-off has passed
+  assert.deepEqual(times(r.events, 'app', 'Starting'), [0.6, 2.1, 15.1, 39.1, 85.1]);
   assert.equal(r.phase, 'Running');
 });
 
@@ -28,20 +29,21 @@ test('a regular init container exits before the next starts, about one relist la
     pod: { spec: { restartPolicy: 'Never', initContainers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }], containers: [{ name: 'app', image: 'x' }] } },
     behavior: { a: { run: '1s' }, b: { run: '2s' }, app: { run: '1s' } },
   });
-  assert.deepEqual(times(r.events, 'a', 'Starting'), [0.1]);
+  assert.deepEqual(times(r.events, 'a', 'Starting'), [0.6]);
   assert.deepEqual(times(r.events, 'b', 'Starting'), [2.1]);
   assert.deepEqual(times(r.events, 'app', 'Starting'), [5.1]);
   assert.equal(r.phase, 'Succeeded');
   assert.equal(r.completedAt, 6.1);
 });
 
-test('a sidecar without startupProbe gates nothing: the app starts about 1 s later, before it serves', () => {
+test('a sidecar without startupProbe gates nothing: the app starts in the same sync, before it serves', () => {
   const r = run({
     pod: { spec: { restartPolicy: 'Never', initContainers: [{ name: 'proxy', image: 'p', restartPolicy: 'Always' }], containers: [{ name: 'app', image: 'a' }] } },
     behavior: { proxy: { startDelay: '3s' }, app: { run: '1s', needs: ['proxy'] } },
   });
-  assert.deepEqual(times(r.events, 'app', 'Starting'), [1.1]);
-  assert.deepEqual(r.events.filter((e) => e.type === 'NeedUnmet').map((e) => [e.t, e.unmet]), [[1.1, ['proxy']]]);
+  assert.deepEqual(times(r.events, 'app', 'Starting'), [0.7]);
+  assert.deepEqual(r.events.filter((e) => e.type === 'NeedUnmet').map((e) => [e.t, e.unmet]), [[0.7, ['proxy']]]);
+  assert.equal(r.events.some((e) => e.container === 'app' && e.type === 'Started'), false, 'an app whose need is unmet never serves');
   assert.equal(r.phase, 'Failed');
 });
 
@@ -50,7 +52,7 @@ test('a startupProbe holds the app back until the sidecar serves', () => {
     pod: { spec: { restartPolicy: 'Never', initContainers: [{ name: 'proxy', image: 'p', restartPolicy: 'Always', startupProbe: { tcpSocket: { port: 5432 }, periodSeconds: 1, failureThreshold: 30 } }], containers: [{ name: 'app', image: 'a' }] } },
     behavior: { proxy: { startDelay: '3s' }, app: { run: '1s', needs: ['proxy'] } },
   });
-  // proxy serves at 3.1, the probe at 4 s passes, the sync right after starts the app
+  // proxy serves at 3.6, the probe at 4 s passes, the sync right after starts the app
   assert.deepEqual(times(r.events, 'proxy', 'ProbeFailed'), [1, 2, 3]);
   assert.deepEqual(times(r.events, 'app', 'Starting'), [4.1]);
   assert.equal(r.events.some((e) => e.type === 'NeedUnmet'), false);
@@ -94,10 +96,10 @@ test('probes: initialDelaySeconds, thresholds and liveness only after Started', 
     probes: { app: { liveness: 'fail' } },
     observeFor: '15s',
   });
-  // ticks at 0,2,4,...; first counted probe at 6 (5.9 s since 0.1 truncates to 5), failures at 6, 8, 10 → kill at 10
+  // ticks at 0,2,4,...; first counted probe at 6 (5.4 s since 0.6 truncates to 5), failures at 6, 8, 10 → kill at 10
   assert.deepEqual(times(r.events, 'app', 'ProbeFailed'), [6, 8, 10]);
   assert.equal(r.events.find((e) => e.type === 'Signal')!.t, 10);
-  assert.deepEqual(times(r.events, 'app', 'Starting'), [0.1, 11.1]);
+  assert.deepEqual(times(r.events, 'app', 'Starting'), [0.6, 11.1]);
 });
 
 test('same input, same output (determinism)', () => {

@@ -27,7 +27,7 @@ test('terminal timeline of a race: the need-unmet moment is called out', () => {
   const r = results.find((x) => x.f.includes('S3-'))!.r;
   const text = renderTerminal(r);
   assert.match(text, /!/);
-  assert.match(text, /✗ 1\.1 s sidecar-user started while slow-sidecar not serving/);
+  assert.match(text, /✗ 0\.7 s sidecar-user started while slow-sidecar not serving/);
 });
 
 test('the renderers also take a plain result (e.g. from a real cluster), lanes from the events', () => {
