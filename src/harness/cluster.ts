@@ -85,14 +85,24 @@ async function ensureComponent(
     c.log.info(`${comp}: already running`);
     return;
   }
-  if (!running(c, comp)) {
+  let started = false;
+  const launch = () => {
     c.log.info(`${comp}: starting (log: ${logFile(c, comp)})`);
     start();
-  }
+    started = true;
+  };
+  if (!running(c, comp)) launch();
   const t0 = c.now();
   for (;;) {
     if (await healthy()) break;
-    if (!running(c, comp)) throw new HarnessError(comp, 'exited during start-up', logFile(c, comp));
+    if (!running(c, comp)) {
+      // A process we did not start (e.g. one still shutting down) went away: start ours.
+      if (!started) {
+        launch();
+        continue;
+      }
+      throw new HarnessError(comp, 'exited during start-up', logFile(c, comp));
+    }
     if (c.now() - t0 > timeoutMs) throw new HarnessError(comp, `not healthy after ${timeoutMs / 1000} s`, logFile(c, comp));
     await c.sleep(250);
   }
@@ -151,6 +161,9 @@ export function apiserverArgs(o: {
     `--service-account-signing-key-file=${o.pki.saKey}`,
     `--service-cluster-ip-range=${o.serviceCidr}`,
     '--authorization-mode=Node,RBAC',
+    // Reach kubelets by their InternalIP (the harness bridge), never by
+    // resolving the node name through the host's DNS servers.
+    '--kubelet-preferred-address-types=InternalIP',
     `--kubelet-client-certificate=${o.pki.apiserverKubeletClient.cert}`,
     `--kubelet-client-key=${o.pki.apiserverKubeletClient.key}`,
     '--allow-privileged=true',

@@ -35,6 +35,17 @@ export const IMAGE_REFS = {
   sidecarctl: 'sidecarctl.dev/sidecarctl:dev',
 } as const;
 
+/**
+ * Flags that let the real Cloud SQL Auth Proxy start with no Google account
+ * and no network: a static OAuth2 token and IAM login token instead of
+ * credentials, lazy refresh so nothing is fetched at start, and the SQL Admin
+ * API pointed at a closed loopback port, so a client connection fails its
+ * instance lookup locally instead of leaving the machine. Its listener,
+ * health-check server, admin server (/quitquitquit) and signal handling are
+ * the real ones.
+ */
+export const OFFLINE_PROXY_ARGS = ['--token=dummy', '--login-token=dummy', '--lazy-refresh', '--sqladmin-api-endpoint=http://127.0.0.1:1'] as const;
+
 async function nodeRuntimeFiles(): Promise<ImageFile[]> {
   const node = process.execPath;
   const ldd = await run('ldd', [node], { component: 'image sidecarctl (ldd node)' });
@@ -57,6 +68,7 @@ export async function imageSpecs(paths: HarnessPaths, log: HarnessLogger): Promi
       { path: '/sc/behave', from: join(scripts, 'behave') },
       { path: '/sc/hook', from: join(scripts, 'hook') },
       { path: '/sc/probe', from: join(scripts, 'probe') },
+      { path: '/bin/curl', from: join(scripts, 'curl') },
     ],
     symlinks: [...bb.symlinks, { path: '/bin/sh', target: 'busybox' }],
     dirs: ['/work', '/tmp', '/www', '/sc-log', '/etc'],

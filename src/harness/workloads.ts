@@ -70,7 +70,7 @@ export function podTemplateOf(obj: KubeObject): PodTemplateSpec {
   return (obj.spec as { template: PodTemplateSpec }).template;
 }
 
-export type Cast = { behaviour: Partial<Omit<ContainerBehavior, 'needs'>> & { needs?: readonly { name: string; port: number }[] }; servePorts?: readonly number[] } | { image: string; env?: Record<string, string> };
+export type Cast = { behaviour: Partial<Omit<ContainerBehavior, 'needs'>> & { needs?: readonly { name: string; port: number }[] }; servePorts?: readonly number[] } | { image: string; env?: Record<string, string>; extraArgs?: readonly string[] };
 
 /**
  * Replaces the images of a workload's containers by the harness' images:
@@ -87,7 +87,13 @@ export function castWorkload(obj: KubeObject, images: { behaviour: string }, cas
     if (!cast) return c;
     if ('image' in cast) {
       const env = Object.entries(cast.env ?? {}).map(([name, value]) => ({ name, value }));
-      return { ...c, image: cast.image, imagePullPolicy: 'Never', ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}) };
+      return {
+        ...c,
+        image: cast.image,
+        imagePullPolicy: 'Never',
+        ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}),
+        ...(cast.extraArgs ? { args: [...(c.args ?? []), ...cast.extraArgs] } : {}),
+      };
     }
     const { needs, ...rest } = cast.behaviour;
     const behavior: ContainerBehavior = { ...defaultBehavior(), ...rest, needs: [] };
@@ -104,22 +110,89 @@ export function castWorkload(obj: KubeObject, images: { behaviour: string }, cas
 
 export interface LogEvent { t: number; run: number; type: string; args: string[] }
 
-/** The behaviour log lines of one container of a pod, read from the kubelet's pod directory; `t` is wall-clock ms. */
-export function behaviourLog(podUid: string, container: string, paths: HarnessPaths = harnessPaths()): LogEvent[] {
-  const f = join(hostLogDir(paths.kubeletRoot, podUid), `${container}.log`);
-  if (!existsSync(f)) return [];
-  const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-  const offset = Date.now() - up * 1000;
-  return readFileSync(f, 'utf8')
+/** Wall-clock ms of CLOCK_BOOTTIME 0: behaviour logs carry /proc/uptime seconds. */
+export function uptimeOffsetMs(): number {
+  return Date.now() - Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+}
+
+export function parseBehaviourLog(text: string, offsetMs = uptimeOffsetMs()): LogEvent[] {
+  return text
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter((p) => p.length >= 3 && !Number.isNaN(Number(p[0])))
-    .map(([u, run, type, ...args]) => ({ t: offset + Number(u) * 1000, run: Number(run), type: type!, args }));
+    .map(([u, run, type, ...args]) => ({ t: offsetMs + Number(u) * 1000, run: Number(run), type: type!, args }));
 }
 
-export function behaviourLogDirExists(podUid: string, paths: HarnessPaths = harnessPaths()): boolean {
-  const d = hostLogDir(paths.kubeletRoot, podUid);
-  return existsSync(d) && readdirSync(d).length > 0;
+/** The behaviour log lines of one container of a pod, read now from the kubelet's pod directory; `t` is wall-clock ms. */
+export function behaviourLog(podUid: string, container: string, paths: HarnessPaths = harnessPaths()): LogEvent[] {
+  const f = join(hostLogDir(paths.kubeletRoot, podUid), `${container}.log`);
+  if (!existsSync(f)) return [];
+  return parseBehaviourLog(readFileSync(f, 'utf8'));
+}
+
+/**
+ * Keeps copies of the behaviour logs of every pod matching a selector, read
+ * every `intervalMs` while it runs: the kubelet removes a pod's emptyDir once
+ * the pod has terminated, so a Job's logs must be read before it completes.
+ */
+export class LogCollector {
+  private readonly logs = new Map<string, Map<string, string>>();
+  private readonly pods = new Map<string, Pod>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly offset = uptimeOffsetMs();
+  constructor(
+    private readonly client: KubeClient,
+    private readonly ns: string,
+    private readonly selector: string,
+    private readonly paths: HarnessPaths = harnessPaths(),
+  ) {}
+
+  start(intervalMs = 100): this {
+    this.timer = setInterval(() => void this.poll(), intervalMs);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.poll();
+  }
+
+  async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (const p of await this.client.list<Pod>('v1', 'Pod', this.ns, this.selector)) {
+        const uid = p.metadata!.uid!;
+        this.pods.set(uid, p);
+        const dir = hostLogDir(this.paths.kubeletRoot, uid);
+        if (!existsSync(dir)) continue;
+        const m = this.logs.get(uid) ?? new Map<string, string>();
+        this.logs.set(uid, m);
+        for (const f of readdirSync(dir)) {
+          if (!f.endsWith('.log')) continue;
+          try {
+            m.set(f.slice(0, -4), readFileSync(join(dir, f), 'utf8'));
+          } catch {
+            /* removed meanwhile: keep the last copy */
+          }
+        }
+      }
+    } catch {
+      /* namespace going away: keep what we have */
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Pods seen, oldest first. */
+  seenPods(): Pod[] {
+    return [...this.pods.values()].sort((a, b) => (a.metadata!.creationTimestamp! < b.metadata!.creationTimestamp! ? -1 : a.metadata!.creationTimestamp! > b.metadata!.creationTimestamp! ? 1 : 0));
+  }
+
+  events(podUid: string, container: string): LogEvent[] {
+    return parseBehaviourLog(this.logs.get(podUid)?.get(container) ?? '', this.offset);
+  }
 }
 
 export interface JobState { complete: boolean; failed: boolean; observedAt?: number; completionTime?: string; succeeded: number; failedPods: number }
