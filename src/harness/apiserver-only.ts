@@ -117,6 +117,9 @@ export async function startApiserverOnly(o: ApiserverOnlyOptions): Promise<Apise
         { timeoutMs: o.timeoutMs ?? 90_000, intervalMs: 300 },
       );
       await waitFor('default namespace', () => client.getOrUndefined('v1', 'Namespace', 'default'), { timeoutMs: 30_000 });
+      // No controller-manager runs here to create the default service account,
+      // and the ServiceAccount admission plugin rejects pods without it.
+      await client.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
     } catch (e) {
       throw e instanceof HarnessError ? e : new HarnessError(`kube-apiserver ${version}`, String(e), logs.apiserver);
     } finally {
