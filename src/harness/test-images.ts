@@ -44,7 +44,11 @@ export const IMAGE_REFS = {
  * health-check server, admin server (/quitquitquit) and signal handling are
  * the real ones.
  */
-export const OFFLINE_PROXY_ARGS = ['--token=dummy', '--login-token=dummy', '--lazy-refresh', '--sqladmin-api-endpoint=http://127.0.0.1:1'] as const;
+export function offlineProxyArgs(existing: readonly string[] = []): string[] {
+  const iam = existing.some((a) => a === '--auto-iam-authn' || a.startsWith('--auto-iam-authn='));
+  // --login-token is required with --auto-iam-authn and refused without it.
+  return ['--token=dummy', ...(iam ? ['--login-token=dummy'] : []), '--lazy-refresh', '--sqladmin-api-endpoint=http://127.0.0.1:1'];
+}
 
 async function nodeRuntimeFiles(): Promise<ImageFile[]> {
   const node = process.execPath;

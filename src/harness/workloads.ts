@@ -70,7 +70,7 @@ export function podTemplateOf(obj: KubeObject): PodTemplateSpec {
   return (obj.spec as { template: PodTemplateSpec }).template;
 }
 
-export type Cast = { behaviour: Partial<Omit<ContainerBehavior, 'needs'>> & { needs?: readonly { name: string; port: number }[] }; servePorts?: readonly number[] } | { image: string; env?: Record<string, string>; extraArgs?: readonly string[] };
+export type Cast = { behaviour: Partial<Omit<ContainerBehavior, 'needs'>> & { needs?: readonly { name: string; port: number }[] }; servePorts?: readonly number[] } | { image: string; env?: Record<string, string>; extraArgs?: readonly string[] | ((args: readonly string[]) => readonly string[]) };
 
 /**
  * Replaces the images of a workload's containers by the harness' images:
@@ -92,7 +92,7 @@ export function castWorkload(obj: KubeObject, images: { behaviour: string }, cas
         image: cast.image,
         imagePullPolicy: 'Never',
         ...(env.length ? { env: [...(c.env ?? []), ...env] } : {}),
-        ...(cast.extraArgs ? { args: [...(c.args ?? []), ...cast.extraArgs] } : {}),
+        ...(cast.extraArgs ? { args: [...(c.args ?? []), ...(typeof cast.extraArgs === 'function' ? cast.extraArgs(c.args ?? []) : cast.extraArgs)] } : {}),
       };
     }
     const { needs, ...rest } = cast.behaviour;

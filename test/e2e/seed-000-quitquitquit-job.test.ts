@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '../../src/harness/kube';
 import { ensureCluster, freshNamespace, sidecarctlFix, parseManifests, castWorkload, waitJobFinished, LogCollector, type Cast } from '../../src/harness/workloads';
-import { OFFLINE_PROXY_ARGS } from '../../src/harness/test-images';
+import { offlineProxyArgs } from '../../src/harness/test-images';
 import type { ClusterInfo } from '../../src/harness/cluster';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures', 'seed-000-bootloader-job.yaml'), 'utf8');
@@ -29,7 +29,7 @@ function casts(): Record<string, Cast> {
     // the migration: runs 3 s and exits 0
     'airbyte-bootloader': { behaviour: { run: MAIN_RUN_MS, exitCode: 0 } },
     // the real proxy, built from its Go module, started offline
-    'cloud-sql-proxy': { image: cluster.images.cloudSqlProxy, extraArgs: [...OFFLINE_PROXY_ARGS] },
+    'cloud-sql-proxy': { image: cluster.images.cloudSqlProxy, extraArgs: offlineProxyArgs },
     // the post's curl helper: same command, busybox image with a curl stand-in
     'stop-cloud-sql-proxy': { image: cluster.images.behaviour },
   };
