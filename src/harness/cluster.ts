@@ -11,7 +11,7 @@ import { run, startDaemon, stopDaemon, readPid, isAlive, defaultSleep } from './
 import { HarnessError, silentLogger, type HarnessLogger } from './log';
 import { harnessPaths, VERSIONS, type HarnessPaths } from './paths';
 import { ensurePki, writeKubeconfig, type ClusterPki } from './pki';
-import { DEFAULT_NET, PORTS, cniConflist, containerdConfig, kubeletConfig, type NodeNet } from './config';
+import { DEFAULT_NET, PORTS, CNI_IPAM_DIR, cniConflist, containerdConfig, kubeletConfig, type NodeNet } from './config';
 import { ensureK8sBinaries, ensurePause } from './build';
 import { ensureImages, type HarnessImages } from './test-images';
 import { KubeClient, waitFor } from './kube';
@@ -181,6 +181,7 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
   for (const d of [c.paths.cluster, c.paths.logs, join(c.paths.cluster, 'run'), c.paths.cniConf, c.paths.containerdRoot, c.paths.containerdState, c.paths.kubeletRoot]) {
     mkdirSync(d, { recursive: true });
   }
+  if (COMPONENTS.every((comp) => !running(c, comp))) await coldStartCleanup(c);
   const bin = await ensureK8sBinaries(c.paths, c.log, version);
   await ensurePause(c.paths, c.log);
   const tBoot = c.now();
@@ -423,6 +424,21 @@ export async function clusterDown(opts: ClusterOptions & { purge?: boolean } = {
     for (const d of [join(c.paths.cluster, 'etcd'), c.paths.pki, c.paths.kubeletRoot, join(c.paths.cluster, 'kubelet-pki')]) rmSync(d, { recursive: true, force: true });
     c.log.info('cluster state purged');
   }
+}
+
+/**
+ * Nothing of ours runs (first start, or the machine kept our directories but
+ * not our processes): start from empty runtime state so every run sees the
+ * same cluster — no pods of an earlier run, no stale sandboxes or mounts.
+ * Built binaries, images and the PKI are kept.
+ */
+async function coldStartCleanup(c: Ctx): Promise<void> {
+  await unmountUnder(c, [c.paths.kubeletRoot, c.paths.containerdState, c.paths.containerdRoot]);
+  for (const d of [join(c.paths.cluster, 'etcd'), c.paths.kubeletRoot, c.paths.containerdRoot, c.paths.containerdState, join(c.paths.cluster, 'kubelet-pki'), join(c.paths.cluster, 'run'), CNI_IPAM_DIR]) {
+    rmSync(d, { recursive: true, force: true });
+  }
+  for (const d of [join(c.paths.cluster, 'run'), c.paths.containerdRoot, c.paths.containerdState, c.paths.kubeletRoot]) mkdirSync(d, { recursive: true });
+  c.log.info('no component running: starting from empty cluster state');
 }
 
 async function unmountUnder(c: Ctx, prefixes: readonly string[]): Promise<void> {

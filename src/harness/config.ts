@@ -19,6 +19,8 @@ export const DEFAULT_NET: NodeNet = {
   serviceCidr: '10.96.0.0/24',
 };
 
+export const CNI_IPAM_DIR = '/var/lib/sidecarctl/cni-ipam';
+
 export const PORTS = {
   etcdClient: 23790,
   etcdPeer: 23800,
@@ -47,7 +49,9 @@ export function cniConflist(net: NodeNet): string {
           isGateway: true,
           ipMasq: false,
           hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: net.podSubnet, gateway: net.nodeIp }]] },
+          // Our own IPAM store, wiped with the rest of the state on a cold start, so
+          // addresses leaked by failed sandboxes never pile up.
+          ipam: { type: 'host-local', dataDir: CNI_IPAM_DIR, ranges: [[{ subnet: net.podSubnet, gateway: net.nodeIp }]] },
         },
       ],
     },
