@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { run, startDaemon, stopDaemon, readPid, isAlive, defaultSleep } from './exec';
 import { HarnessError, silentLogger, type HarnessLogger } from './log';
 import { harnessPaths, VERSIONS, type HarnessPaths } from './paths';
@@ -360,22 +361,19 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
 
 /** TCP connect to a loopback port (the components' secure ports have self-signed certs). */
 function tcpHealthz(port: number): Promise<boolean> {
-  return import('node:net').then(
-    ({ connect }) =>
-      new Promise<boolean>((resolvePromise) => {
-        const s = connect({ host: '127.0.0.1', port });
-        s.setTimeout(1000);
-        s.on('connect', () => {
-          s.destroy();
-          resolvePromise(true);
-        });
-        s.on('error', () => resolvePromise(false));
-        s.on('timeout', () => {
-          s.destroy();
-          resolvePromise(false);
-        });
-      }),
-  );
+  return new Promise<boolean>((resolvePromise) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.setTimeout(1000);
+    s.on('connect', () => {
+      s.destroy();
+      resolvePromise(true);
+    });
+    s.on('error', () => resolvePromise(false));
+    s.on('timeout', () => {
+      s.destroy();
+      resolvePromise(false);
+    });
+  });
 }
 
 export interface ComponentStatus {
