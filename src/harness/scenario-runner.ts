@@ -58,7 +58,8 @@ function uptimeSeconds(): number {
   return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+/** A DNS-label-safe piece of a name: lower case, at most `max` characters, no dash at either end. */
+const slug = (s: string, max = 40) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, max).replace(/^-+|-+$/g, '');
 
 /** The pod the scenario describes, with every container played by the behaviour image. */
 export function scenarioPod(s: Scenario, image: string, namespace: string): Pod {
@@ -113,7 +114,7 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
   const paths = opts.paths ?? harnessPaths();
   const cluster = opts.cluster ?? (await clusterUp({ log, paths }));
   const client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-  const ns = `sc-${slug(s.metadata.name).slice(0, 30)}-${Math.random().toString(36).slice(2, 7)}`;
+  const ns = `sc-${slug(s.metadata.name, 30)}-${Math.random().toString(36).slice(2, 7)}`;
   try {
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     await waitFor('default service account', () => client.getOrUndefined('v1', 'ServiceAccount', 'default', ns), { timeoutMs: 30_000, sleep, now });
