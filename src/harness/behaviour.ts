@@ -111,9 +111,14 @@ export function castToBehaviour(c: Container, o: CastOptions): Container {
   };
 }
 
-/** The emptyDir every behaviour container logs to. */
-export function withLogVolume(volumes: readonly Volume[] | undefined): Volume[] {
-  return [...(volumes ?? []).filter((v) => v.name !== LOG_VOLUME), { name: LOG_VOLUME, emptyDir: {} }];
+/**
+ * The volume every behaviour container logs to: an emptyDir, or a host
+ * directory when the logs must outlive the pod (the kubelet removes an
+ * emptyDir as soon as the pod is gone, possibly before its last lines were read).
+ */
+export function withLogVolume(volumes: readonly Volume[] | undefined, hostDir?: string): Volume[] {
+  const vol: Volume = hostDir ? { name: LOG_VOLUME, hostPath: { path: hostDir, type: 'DirectoryOrCreate' } } : { name: LOG_VOLUME, emptyDir: {} };
+  return [...(volumes ?? []).filter((v) => v.name !== LOG_VOLUME), vol];
 }
 
 /** Host path of a pod's log emptyDir (the kubelet's layout: pods/<uid>/volumes/kubernetes.io~empty-dir/<name>). */

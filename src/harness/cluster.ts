@@ -432,7 +432,7 @@ export async function clusterDown(opts: ClusterOptions & { purge?: boolean } = {
  */
 async function coldStartCleanup(c: Ctx): Promise<void> {
   await unmountUnder(c, [c.paths.kubeletRoot, c.paths.containerdState, c.paths.containerdRoot]);
-  for (const d of [join(c.paths.cluster, 'etcd'), c.paths.kubeletRoot, c.paths.containerdRoot, c.paths.containerdState, join(c.paths.cluster, 'kubelet-pki'), join(c.paths.cluster, 'run'), CNI_IPAM_DIR]) {
+  for (const d of [join(c.paths.cluster, 'etcd'), c.paths.kubeletRoot, c.paths.containerdRoot, c.paths.containerdState, join(c.paths.cluster, 'kubelet-pki'), join(c.paths.cluster, 'run'), CNI_IPAM_DIR, c.paths.scenarioLogs]) {
     rmSync(d, { recursive: true, force: true });
   }
   for (const d of [join(c.paths.cluster, 'run'), c.paths.containerdRoot, c.paths.containerdState, c.paths.kubeletRoot]) mkdirSync(d, { recursive: true });

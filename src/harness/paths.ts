@@ -32,6 +32,8 @@ export interface HarnessPaths {
   readonly containerdState: string;
   readonly containerdSock: string;
   readonly kubeletRoot: string;
+  /** host directories the scenario runner's pods log to (one per run) */
+  readonly scenarioLogs: string;
   readonly cniConf: string;
 }
 
@@ -53,6 +55,7 @@ export function harnessPaths(env: NodeJS.ProcessEnv = process.env): HarnessPaths
     containerdState: '/run/sidecarctl/containerd',
     containerdSock: '/run/sidecarctl/containerd/containerd.sock',
     kubeletRoot: '/var/lib/sidecarctl/kubelet',
+    scenarioLogs: '/var/lib/sidecarctl/scenario-logs',
     cniConf: join(cluster, 'cni'),
   };
 }

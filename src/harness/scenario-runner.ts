@@ -9,7 +9,7 @@
 // the container statuses (exit 137, finishedAt), probe failures from the
 // kubelet's `Unhealthy` events, the phase and readiness from polling the pod.
 // Times are seconds from just before the Pod was POSTed.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Container, ContainerStatus, Pod } from 'kubernetes-types/core/v1';
 import {
@@ -29,7 +29,7 @@ import {
   type ProbeKind,
   type EventType,
 } from '../scenario/index';
-import { castToBehaviour, servedPorts, withLogVolume, hostLogDir, NEED_PORT_BASE } from './behaviour';
+import { castToBehaviour, servedPorts, withLogVolume, NEED_PORT_BASE } from './behaviour';
 import { KubeClient, KubeApiError, waitFor, type KubeObject } from './kube';
 import { clusterUp, type ClusterInfo } from './cluster';
 import { silentLogger, type HarnessLogger } from './log';
@@ -62,7 +62,7 @@ function uptimeSeconds(): number {
 const slug = (s: string, max = 40) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, max).replace(/^-+|-+$/g, '');
 
 /** The pod the scenario describes, with every container played by the behaviour image. */
-export function scenarioPod(s: Scenario, image: string, namespace: string): Pod {
+export function scenarioPod(s: Scenario, image: string, namespace: string, logHostDir?: string): Pod {
   const spec = s.pod.spec!;
   const names = podContainerNames(s.pod);
   const needPort = (n: string) => NEED_PORT_BASE + names.indexOf(n);
@@ -88,7 +88,7 @@ export function scenarioPod(s: Scenario, image: string, namespace: string): Pod 
       enableServiceLinks: false,
       ...(spec.initContainers ? { initContainers: spec.initContainers.map(cast) } : {}),
       containers: spec.containers.map(cast),
-      volumes: withLogVolume(spec.volumes),
+      volumes: withLogVolume(spec.volumes, logHostDir),
     },
   };
 }
@@ -118,7 +118,10 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
   try {
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     await waitFor('default service account', () => client.getOrUndefined('v1', 'ServiceAccount', 'default', ns), { timeoutMs: 30_000, sleep, now });
-    const pod = scenarioPod(s, cluster.images.behaviour, ns);
+    // Logs go to a host directory of this run, so the last lines of a deleted
+    // pod are still there after the kubelet removed the pod's own volumes.
+    const logDir = join(paths.scenarioLogs, ns);
+    const pod = scenarioPod(s, cluster.images.behaviour, ns, logDir);
     const podName = pod.metadata!.name!;
     const names = podContainerNames(s.pod);
     const actions = [...s.actions];
@@ -129,8 +132,7 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
     const t0 = now();
     const created = await client.create(pod as KubeObject, ns);
     const uid = (created.metadata as { uid: string }).uid;
-    log.info(`scenario ${s.metadata.name}: pod ${ns}/${podName} created`);
-    const logDir = hostLogDir(paths.kubeletRoot, uid);
+    log.info(`scenario ${s.metadata.name}: pod ${ns}/${podName} created (uid ${uid})`);
 
     const logs = new Map<string, string>();
     const terminations = new Map<string, Map<string, Termination>>();
@@ -202,7 +204,10 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
         if ((phase === 'Succeeded' || phase === 'Failed') && completedAt === null) completedAt = msToSeconds(elapsed());
       }
       const doneActions = actions.length === 0;
-      if (gone) break;
+      if (gone) {
+        snapshotLogs();
+        break;
+      }
       if (completedAt !== null && doneActions && elapsed() >= lastActionEnd) {
         await sleep(500); // let the last log lines land
         snapshotLogs();
@@ -282,7 +287,10 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
     };
     return result;
   } finally {
-    if (!opts.keep) await client.delete('v1', 'Namespace', ns).catch(() => undefined);
+    if (!opts.keep) {
+      await client.delete('v1', 'Namespace', ns).catch(() => undefined);
+      rmSync(join(paths.scenarioLogs, ns), { recursive: true, force: true });
+    }
     client.close();
   }
 }
