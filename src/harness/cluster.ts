@@ -432,6 +432,10 @@ export async function clusterDown(opts: ClusterOptions & { purge?: boolean } = {
  */
 async function coldStartCleanup(c: Ctx): Promise<void> {
   await unmountUnder(c, [c.paths.kubeletRoot, c.paths.containerdState, c.paths.containerdRoot]);
+  // Pod network namespaces of a previous run may still hold veths on our
+  // bridge with addresses the fresh IPAM store will hand out again: recreate
+  // the bridge so nothing stale is attached to it.
+  await run('ip', ['link', 'del', c.net.bridge], { allowFail: true });
   for (const d of [join(c.paths.cluster, 'etcd'), c.paths.kubeletRoot, c.paths.containerdRoot, c.paths.containerdState, join(c.paths.cluster, 'kubelet-pki'), join(c.paths.cluster, 'run'), CNI_IPAM_DIR, c.paths.scenarioLogs]) {
     rmSync(d, { recursive: true, force: true });
   }
