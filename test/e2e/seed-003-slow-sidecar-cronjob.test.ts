@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { KubeClient } from '../../src/harness/kube';
 import {
   ensureCluster, freshNamespace, sidecarctlFix, parseManifests, jobFromCronJob, castWorkload,
-  waitJobFinished, podsOf, containerStatus, behaviourLog, sleep, type Cast,
+  waitJobFinished, podsOf, containerStatus, behaviourLog, LogCollector, sleep, type Cast,
 } from '../../src/harness/workloads';
 import type { ClusterInfo } from '../../src/harness/cluster';
 
@@ -41,9 +41,20 @@ async function runVariant(yaml: string, label: string) {
   const cron = parseManifests(yaml).find((o) => o.kind === 'CronJob');
   assert.ok(cron, 'manifest has a CronJob');
   const job = castWorkload(jobFromCronJob(cron, 'sidecar-cronjob-manual'), cluster.images, CASTS);
+  // The kubelet removes a finished pod's emptyDir: keep copies of the logs while the Job runs.
+  const logs = new LogCollector(client, ns, 'job-name=sidecar-cronjob-manual').start();
   const t0 = Date.now();
   await client.create(job, ns);
-  return { ns, cleanup, t0, jobName: 'sidecar-cronjob-manual' };
+  return {
+    ns,
+    t0,
+    logs,
+    jobName: 'sidecar-cronjob-manual',
+    cleanup: async () => {
+      await logs.stop();
+      await cleanup();
+    },
+  };
 }
 
 async function firstPod(ns: string, jobName: string) {
@@ -123,8 +134,10 @@ test('variant 4, native sidecar with startupProbe: the Job completes', async () 
   try {
     const st = await waitJobFinished(client, v.ns, v.jobName, 60_000);
     assert.equal(st.complete, true, `Job complete (state ${JSON.stringify(st)})`);
-    const pod = await firstPod(v.ns, v.jobName);
-    const log = behaviourLog(pod.metadata!.uid!, 'sidecar-user');
+    await v.logs.stop();
+    const pod = v.logs.seenPods()[0]!;
+    const log = v.logs.events(pod.metadata!.uid!, 'sidecar-user');
+    assert.ok(log.some((e) => e.type === 'Exiting' && e.args[0] === '0'), 'sidecar-user ran and exited 0');
     assert.ok(!log.some((e) => e.type === 'NeedUnmet'), 'sidecar-user found slow-sidecar listening');
     console.log(`# seed 003 variant 4: Job complete ${((st.observedAt! - v.t0) / 1000).toFixed(1)} s after creation`);
   } finally {
@@ -139,8 +152,11 @@ for (const n of [1, 2, 3]) {
     try {
       const st = await waitJobFinished(client, v.ns, v.jobName, 60_000);
       assert.equal(st.complete, true, `Job complete after fix (state ${JSON.stringify(st)})`);
-      const pod = await firstPod(v.ns, v.jobName);
-      assert.ok(!behaviourLog(pod.metadata!.uid!, 'sidecar-user').some((e) => e.type === 'NeedUnmet'), 'no refused connection after fix');
+      await v.logs.stop();
+      const pod = v.logs.seenPods()[0]!;
+      const log = v.logs.events(pod.metadata!.uid!, 'sidecar-user');
+      assert.ok(log.some((e) => e.type === 'Exiting' && e.args[0] === '0'), 'sidecar-user ran and exited 0');
+      assert.ok(!log.some((e) => e.type === 'NeedUnmet'), 'no refused connection after fix');
       assert.equal(st.failedPods, 0, 'no failed attempt before completion');
       console.log(`# seed 003 variant ${n} fixed: Job complete ${((st.observedAt! - v.t0) / 1000).toFixed(1)} s after creation`);
     } finally {
