@@ -118,6 +118,11 @@ async function ensureBridge(c: Ctx): Promise<void> {
     await run('ip', ['addr', 'add', `${c.net.nodeIp}/${prefix}`, 'dev', c.net.bridge], { component: 'network (bridge)' });
   }
   await run('ip', ['link', 'set', c.net.bridge, 'up'], { component: 'network (bridge)' });
+  // There is no kube-proxy: Service IPs (e.g. the `kubernetes` Service that
+  // KUBERNETES_SERVICE_HOST names) are not served. A blackhole route makes a
+  // host-network pod's connection to one fail here instead of following the
+  // host's default route off the machine.
+  await run('ip', ['route', 'replace', 'blackhole', c.net.serviceCidr], { component: 'network (service CIDR route)' });
 }
 
 function kubeconfigs(c: Ctx, pki: ClusterPki) {
@@ -245,7 +250,16 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterInfo>
       () =>
         startDaemon(
           join(bin, 'kube-apiserver'),
-          apiserverArgs({ pki, etcd: etcdUrl, port: PORTS.apiserver, advertise: c.net.nodeIp, serviceCidr: c.net.serviceCidr }),
+          apiserverArgs({
+            pki,
+            etcd: etcdUrl,
+            port: PORTS.apiserver,
+            advertise: c.net.nodeIp,
+            serviceCidr: c.net.serviceCidr,
+            // No kube-proxy serves Service IPs here: let the apiserver call
+            // admission webhooks (and aggregated APIs) at their endpoints' pod IPs.
+            extra: ['--enable-aggregator-routing=true'],
+          }),
           logFile(c, 'kube-apiserver'),
           pidFile(c, 'kube-apiserver'),
         ),
