@@ -42,20 +42,6 @@ function looksBinary(buf: Uint8Array): boolean {
   return false;
 }
 
-/** First `{{` outside a comment (a quick pre-check; parseManifestText decides). */
-export function findTemplateMarker(text: string): { line: number; column: number } | undefined {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const at = line.indexOf('{{');
-    if (at < 0) continue;
-    const hash = line.search(/(^|\s)#/);
-    if (hash >= 0 && hash < at) continue;
-    return { line: i + 1, column: at + 1 };
-  }
-  return undefined;
-}
-
 export function decodeInput(file: string, bytes: Uint8Array, opts: ReadOptions = {}): { text?: string; error?: InputError } {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes.length > max) return { error: { file, line: 1, column: 1, message: `input is ${bytes.length} bytes, over the ${max}-byte limit (--max-bytes)` } };

@@ -36,8 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
         skipped.push(...r.skipped);
         errors.push(...r.errors);
       }
-      const withEvidence = findings;
-      const report: LintReport = { version: 1, kubernetesVersion: formatKubeVersion(s.kubeVersion), findings: withEvidence, skipped, errors };
+      const report: LintReport = { version: 1, kubernetesVersion: formatKubeVersion(s.kubeVersion), findings, skipped, errors };
       const out = flags.format === 'json' ? toJsonReport(report) : flags.format === 'sarif' ? toSarif(report, ALL_RULES, VERSION) : toTextReport(report, { color: ctx.color, explainHint: true });
       ctx.io.stdout.write(out);
       if (errors.length) ctx.setExitCode(ExitCode.usage);

@@ -128,7 +128,7 @@ Istio \`ENABLE_NATIVE_SIDECARS\`) are stopped by the kubelet; remove the wrapper
   links: ['https://linkerd.io/2/tasks/graceful-shutdown/', SIDECAR_DOCS],
   check(ctx) {
     return ctx.model.containers
-      .filter((c) => TERMINATORS.test(String(c.container.image ?? '')) || (c.container.command ?? []).concat(c.container.args ?? []).some((w, i, all) => TERMINATORS.test(String(w)) && (!/kubexit/.test(String(w)) || i === 0) && all.length > 0))
+      .filter((c) => TERMINATORS.test(String(c.container.image ?? '')) || [...(c.container.command ?? []), ...(c.container.args ?? [])].some((w) => TERMINATORS.test(String(w))))
       .map((c) => ({ container: c.ref.name, message: `"${c.ref.name}" uses a terminator wrapper to stop a sidecar after the main process; native sidecars make it unnecessary.` }));
   },
 };
