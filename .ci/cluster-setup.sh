@@ -41,6 +41,7 @@ build cloud-sql-proxy-2.27.0 harness/build/build-cloud-sql-proxy.sh 2.27.0
 build pause harness/build/build-pause.sh v1.36.3
 build k8s-1.27.16 harness/build/build-k8s.sh v1.27.16 kube-apiserver
 build k8s-1.28.15 harness/build/build-k8s.sh v1.28.15 kube-apiserver
+build helm-v4.3.1 harness/build/build-go-tool.sh helm helm.sh/helm/v4/cmd/helm v4.3.1
 
 stage "CLI bundle (for the sidecarctl image and \`sidecarctl fix\` in the e2e tests)"
 [ -f dist/sidecarctl.mjs ] || timed npm run -s build

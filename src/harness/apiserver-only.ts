@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, rmSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { ensureK8sBinaries } from './build';
 import { apiserverArgs } from './cluster';
 import { DEFAULT_NET } from './config';
@@ -20,6 +21,8 @@ export interface ApiserverOnly {
   readonly url: string;
   readonly kubeconfig: string;
   readonly logs: { etcd: string; apiserver: string };
+  /** Stops kube-apiserver (SIGTERM) and starts it again on the same port and etcd: state survives, watches break. */
+  restartApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,14 +32,23 @@ export interface ApiserverOnlyOptions {
   readonly paths?: HarnessPaths;
   readonly log?: HarnessLogger;
   readonly timeoutMs?: number;
+  /** Extra kube-apiserver flags (e.g. `--max-requests-inflight=1000` for load tests). */
+  readonly extraArgs?: readonly string[];
 }
 
-// Fixed, distinct loopback ports per version so two can run side by side with the cluster.
-const PORTS: Record<string, { etcd: number; peer: number; api: number }> = {
-  '1.27': { etcd: 23791, peer: 23801, api: 6444 },
-  '1.28': { etcd: 23792, peer: 23802, api: 6445 },
-  '1.36': { etcd: 23793, peer: 23803, api: 6446 },
-};
+// Free loopback ports picked by the kernel, so any number of instances (and
+// the cluster) run side by side. The tiny window between close and reuse is
+// acceptable for a test harness.
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
 
 export async function startApiserverOnly(o: ApiserverOnlyOptions): Promise<ApiserverOnly> {
   const paths = o.paths ?? harnessPaths();
@@ -44,35 +56,36 @@ export async function startApiserverOnly(o: ApiserverOnlyOptions): Promise<Apise
   const version = o.version === '1.36' ? VERSIONS.kubernetes : VERSIONS.apiserverOnly[o.version];
   const bin = await ensureK8sBinaries(paths, log, version, ['kube-apiserver']);
   const pki = await ensurePki(paths.pki, { nodeName: DEFAULT_NET.nodeName, nodeIp: DEFAULT_NET.nodeIp });
-  const ports = PORTS[o.version]!;
+  const ports = { etcd: await freePort(), peer: await freePort(), api: await freePort() };
   const dir = mkdtempSync(join(tmpdir(), `sc-apiserver-${o.version}-`));
+  const tag = `${o.version}-${ports.api}`;
   const logsDir = join(paths.cluster, 'logs');
   mkdirSync(logsDir, { recursive: true });
-  const logs = { etcd: join(logsDir, `etcd-${o.version}.log`), apiserver: join(logsDir, `kube-apiserver-${o.version}.log`) };
+  const logs = { etcd: join(logsDir, `etcd-${tag}.log`), apiserver: join(logsDir, `kube-apiserver-${tag}.log`) };
   const children: ChildProcess[] = [];
   const launch = (cmd: string, args: string[], logFile: string) => {
-    const fd = openSync(logFile, 'w');
+    const fd = openSync(logFile, 'a');
     const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     children.push(child);
     return child;
   };
+  const terminate = async (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((r) => {
+      const t = setTimeout(() => {
+        c.kill('SIGKILL');
+        r();
+      }, 10_000);
+      c.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+      c.kill('SIGTERM');
+    });
+  };
   const stop = async () => {
-    for (const c of children.reverse()) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGTERM');
-        await new Promise<void>((r) => {
-          const t = setTimeout(() => {
-            c.kill('SIGKILL');
-            r();
-          }, 10_000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            r();
-          });
-        });
-      }
-    }
+    for (const c of [...children].reverse()) await terminate(c);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -91,31 +104,48 @@ export async function startApiserverOnly(o: ApiserverOnlyOptions): Promise<Apise
       logs.etcd,
     );
     const gates = Object.entries(o.featureGates ?? {}).map(([k, v]) => `${k}=${v}`);
-    const api = launch(
-      join(bin, 'kube-apiserver'),
-      apiserverArgs({
-        pki,
-        etcd: etcdUrl,
-        port: ports.api,
-        advertise: DEFAULT_NET.nodeIp,
-        serviceCidr: DEFAULT_NET.serviceCidr,
-        extra: gates.length ? [`--feature-gates=${gates.join(',')}`] : [],
-      }),
-      logs.apiserver,
-    );
+    const launchApiserver = () =>
+      launch(
+        join(bin, 'kube-apiserver'),
+        apiserverArgs({
+          pki,
+          etcd: etcdUrl,
+          port: ports.api,
+          advertise: DEFAULT_NET.nodeIp,
+          serviceCidr: DEFAULT_NET.serviceCidr,
+          extra: [...(gates.length ? [`--feature-gates=${gates.join(',')}`] : []), ...(o.extraArgs ?? [])],
+        }),
+        logs.apiserver,
+      );
+    let api = launchApiserver();
     const url = `https://127.0.0.1:${ports.api}`;
     const kubeconfig = join(dir, 'admin.kubeconfig');
     writeKubeconfig(kubeconfig, url, pki.caCert, pki.admin, 'admin');
+    const waitReady = async () => {
+      const probe = KubeClient.fromKubeconfig(kubeconfig);
+      try {
+        await waitFor(
+          `kube-apiserver ${version} /readyz`,
+          async () => {
+            if (api.exitCode !== null) throw new HarnessError(`kube-apiserver ${version}`, `exited with ${api.exitCode}`, logs.apiserver);
+            return (await probe.getText('/readyz').catch(() => '')).trim() === 'ok' ? true : undefined;
+          },
+          { timeoutMs: o.timeoutMs ?? 90_000, intervalMs: 300 },
+        );
+      } finally {
+        probe.close();
+      }
+    };
+    const restartApiserver = async () => {
+      await terminate(api);
+      children.splice(children.indexOf(api), 1);
+      api = launchApiserver();
+      await waitReady();
+      log.info(`kube-apiserver ${version} restarted at ${url}`);
+    };
     const client = KubeClient.fromKubeconfig(kubeconfig);
     try {
-      await waitFor(
-        `kube-apiserver ${version} /readyz`,
-        async () => {
-          if (api.exitCode !== null) throw new HarnessError(`kube-apiserver ${version}`, `exited with ${api.exitCode}`, logs.apiserver);
-          return (await client.getText('/readyz')).trim() === 'ok' ? true : undefined;
-        },
-        { timeoutMs: o.timeoutMs ?? 90_000, intervalMs: 300 },
-      );
+      await waitReady();
       await waitFor('default namespace', () => client.getOrUndefined('v1', 'Namespace', 'default'), { timeoutMs: 30_000 });
       // No controller-manager runs here to create the default service account,
       // and the ServiceAccount admission plugin rejects pods without it.
@@ -126,7 +156,7 @@ export async function startApiserverOnly(o: ApiserverOnlyOptions): Promise<Apise
       client.close();
     }
     log.info(`kube-apiserver ${version} (apiserver only) ready at ${url}`);
-    return { version, url, kubeconfig, logs, stop };
+    return { version, url, kubeconfig, logs, restartApiserver, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -15,7 +15,17 @@ export const VERSIONS = {
   cloudSqlProxy: '2.27.0',
   /** name the CRI plugin is configured to use as its sandbox image (built locally from pause.c) */
   pauseImage: 'registry.k8s.io/pause:3.10.2',
+  /** `helm template` renders deploy/ charts in tests (harness/build/build-go-tool.sh) */
+  helm: 'v4.3.1',
+  /** peer linter measured side by side in bench/lint.bench.ts */
+  kubeLinter: 'v0.7.6',
 } as const;
+
+/** A Go command built by harness/build/build-go-tool.sh (undefined-safe: callers check existence). */
+export function goToolPath(cache: string, name: 'helm' | 'kube-linter'): string {
+  const version = name === 'helm' ? VERSIONS.helm : VERSIONS.kubeLinter;
+  return `${cache}/bin/${name}-${version}/${name}`;
+}
 
 export type ApiserverOnlyVersion = keyof typeof VERSIONS.apiserverOnly;
 
