@@ -107,6 +107,17 @@ function readConfig(f: ConnectorProxyFamily, c: Container): Config | undefined {
   return { program, flags, setting, envConfigured: envNamesWithPrefix(c, `${f.envPrefix}_`).length > 0, ...(subcommand ? { subcommand } : {}) };
 }
 
+/** The upstream images are distroless unless the tag names a base with a shell
+ *  (`2.14.1-alpine`, `-bullseye`, `-bookworm`; cloud-sql-proxy README "Container Images").
+ *  Only said for the family's own image: a custom image running the binary may have anything. */
+function imageHasShell(c: Container): boolean | undefined {
+  const img = parseImage(c.image);
+  if (!img?.tag) return undefined;
+  if (/-(alpine|bullseye|bookworm|buster|trixie)\b/.test(img.tag)) return true;
+  if (/^v?\d+\.\d+\.\d+$/.test(img.tag)) return false;
+  return undefined;
+}
+
 function boolSetting(s: Setting): boolean | undefined {
   if (s.from === 'default') return false;
   if (s.from === 'ref') return undefined;
@@ -299,6 +310,8 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
     inspect,
     nativeSidecarEdits,
     simulation,
+    // Only for the family's own image: a custom image that runs the binary may have anything.
+    imageHasShell: (c: Container) => (imageName(parseImage(c.image)) === f.imageName ? imageHasShell(c) : undefined),
   };
 }
 

@@ -112,6 +112,10 @@ export interface SidecarProfile {
   /** How to make it a correct native sidecar (health flags, probes). `undefined` edits = nothing to add. */
   nativeSidecarEdits(container: Container, recognition: Recognition, facts: SidecarFacts): NativeSidecarEdits;
   readonly simulation: SimulationDefaults;
+  /** Whether the container's image has a shell (`/bin/sh`) to exec `kill` with: `false` for
+   *  distroless images (the default Cloud SQL proxy tags), `undefined` when unknown. The reaper
+   *  skips shell-based stops when this is false instead of failing one exec per pod. */
+  imageHasShell?(container: Container): boolean | undefined;
 }
 
 export interface Catalog {

@@ -57,6 +57,11 @@ function inspect(c: Container, _r: Recognition): SidecarFacts {
       exitsOnSigterm: true,
       sigtermExitCode: 0,
       httpShutdown: { enabled: true, port: STATUS_PORT, path: '/quitquitquit', method: 'POST', localhostOnly: true },
+      // `pilot-agent request POST <path>` sends the request to Envoy's admin port from inside
+      // the container (pilot/cmd/pilot-agent/request.go); Envoy's /quitquitquit makes Envoy exit
+      // and pilot-agent exits with it. Istio's own native-sidecar template uses the same command
+      // form for its preStop (`pilot-agent request POST drain`).
+      shutdownCommand: ['pilot-agent', 'request', 'POST', 'quitquitquit'],
     },
   };
 }
