@@ -1,0 +1,120 @@
+// A strict RFC 6902 applier: the reference the patch generator is tested with (the real
+// apiserver applies webhook patches with evanphx/json-patch; the e2e tier checks that too).
+// Errors on every case the RFC calls an error: a missing target, an index out of range, a
+// failed `test`, `move` into one's own child. Returns a new document; the input is not touched.
+
+export class JsonPatchError extends Error {
+  constructor(message: string) { super(message); this.name = 'JsonPatchError'; }
+}
+
+type Op = { op: string; path: string; from?: string; value?: unknown };
+
+function parsePointer(p: string): string[] {
+  if (p === '') return [];
+  if (!p.startsWith('/')) throw new JsonPatchError(`invalid JSON pointer "${p}"`);
+  return p.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function arrayIndex(token: string, len: number, forAdd: boolean): number {
+  if (forAdd && token === '-') return len;
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new JsonPatchError(`"${token}" is not an array index`);
+  const i = Number(token);
+  if (i > len || (!forAdd && i === len)) throw new JsonPatchError(`index ${i} out of range (length ${len})`);
+  return i;
+}
+
+function parentOf(doc: unknown, tokens: string[], path: string): unknown {
+  let cur = doc;
+  for (const t of tokens.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false)];
+    else if (isObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
+    else throw new JsonPatchError(`path "${path}" does not exist`);
+  }
+  return cur;
+}
+
+function get(doc: unknown, path: string): unknown {
+  let cur = doc;
+  for (const t of parsePointer(path)) {
+    if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false)];
+    else if (isObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
+    else throw new JsonPatchError(`path "${path}" does not exist`);
+  }
+  return cur;
+}
+
+function add(doc: unknown, path: string, value: unknown): unknown {
+  const tokens = parsePointer(path);
+  if (tokens.length === 0) return value;
+  const parent = parentOf(doc, tokens, path);
+  const last = tokens[tokens.length - 1]!;
+  if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent.length, true), 0, value);
+  else if (isObject(parent)) parent[last] = value;
+  else throw new JsonPatchError(`path "${path}": parent is not a container`);
+  return doc;
+}
+
+function remove(doc: unknown, path: string): { doc: unknown; removed: unknown } {
+  const tokens = parsePointer(path);
+  if (tokens.length === 0) return { doc: undefined, removed: doc };
+  const parent = parentOf(doc, tokens, path);
+  const last = tokens[tokens.length - 1]!;
+  if (Array.isArray(parent)) {
+    const [removed] = parent.splice(arrayIndex(last, parent.length, false), 1);
+    return { doc, removed };
+  }
+  if (isObject(parent) && Object.hasOwn(parent, last)) {
+    const removed = parent[last];
+    delete parent[last];
+    return { doc, removed };
+  }
+  throw new JsonPatchError(`path "${path}" does not exist`);
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export function applyJsonPatch<T>(document: T, ops: readonly Op[]): T {
+  let doc: unknown = structuredClone(document);
+  for (const [i, o] of ops.entries()) {
+    const where = `operation ${i} (${o.op} ${o.path})`;
+    try {
+      switch (o.op) {
+        case 'add': doc = add(doc, o.path, structuredClone(o.value)); break;
+        case 'remove': doc = remove(doc, o.path).doc; break;
+        case 'replace': get(doc, o.path); doc = add(remove(doc, o.path).doc, o.path, structuredClone(o.value)); break;
+        case 'move': {
+          if (o.from === undefined) throw new JsonPatchError('move without from');
+          if (o.path.startsWith(o.from + '/')) throw new JsonPatchError('cannot move a value into itself');
+          const r = remove(doc, o.from);
+          doc = add(r.doc, o.path, r.removed);
+          break;
+        }
+        case 'copy': {
+          if (o.from === undefined) throw new JsonPatchError('copy without from');
+          doc = add(doc, o.path, structuredClone(get(doc, o.from)));
+          break;
+        }
+        case 'test':
+          if (!deepEqual(get(doc, o.path), o.value)) throw new JsonPatchError(`test failed: ${JSON.stringify(get(doc, o.path))} != ${JSON.stringify(o.value)}`);
+          break;
+        default: throw new JsonPatchError(`unknown op "${o.op}"`);
+      }
+    } catch (e) {
+      if (e instanceof JsonPatchError) throw new JsonPatchError(`${where}: ${e.message}`);
+      throw e;
+    }
+  }
+  return doc as T;
+}

@@ -1,0 +1,166 @@
+// AdmissionReview in, AdmissionReview out: the webhook's whole decision, pure (no I/O, no
+// clock). The HTTP server (server.ts) only moves bytes and records metrics around it.
+//
+// Contract (admission.k8s.io/v1, kubernetes/website "Dynamic Admission Control"): the response
+// echoes request.uid, carries `allowed`, and a mutation is a base64 JSONPatch with
+// `patchType: JSONPatch`; `warnings` are shown by kubectl as "Warning: …". This webhook never
+// denies: it is an optimisation of the pod, and refusing pods is a validating policy's job.
+//
+// Reinvocation (`reinvocationPolicy: IfNeeded`): when a later webhook (a mesh injector) adds a
+// container, the apiserver calls us again with the pod as it is now — our earlier patch applied.
+// The plan is idempotent (fix(fix(x)) == fix(x), test/unit/core/properties.test.ts), so already
+// native sidecars produce no change and only what the other webhook added is planned; the
+// `webhook-applied` annotation is extended, not rewritten. A second call on an unchanged pod
+// returns no patch at all, so reinvocation cannot loop.
+import { analyzeSite } from '../core/analyze';
+import { applyChanges } from '../core/apply';
+import { DEFAULT_KUBE_VERSION } from '../core/kube-version';
+import { legacySidecarsOf, SIDECAR_LIST_ANNOTATIONS } from '../core/pod-model';
+import type { Change, Finding, KubeVersion } from '../core/types';
+import { findPodSites, type PodSite } from '../core/workloads';
+import type { Catalog } from '../catalog/types';
+import { changesToJsonPatch, escapePointerToken, type JsonPatchOp } from '../adapters/jsonpatch/index';
+import { APPLIED_ANNOTATION, decide, REAPER_ANNOTATION, type Decision, type PolicySettings } from './policy';
+
+export interface AdmitOptions extends PolicySettings {
+  readonly catalog: Catalog;
+  /** The version the fix targets (policy.effectiveVersion of the live cluster), undefined while unknown. */
+  readonly version: KubeVersion | undefined;
+  readonly disabledRules?: ReadonlySet<string>;
+  /** Record what was done in the `sidecarctl.dev/webhook-applied` annotation (default true). */
+  readonly annotate?: boolean;
+}
+
+export type Outcome = 'patched' | 'reaper' | 'warned' | 'unchanged' | 'skipped' | 'error' | 'bad-request';
+
+export interface AdmitResult {
+  readonly status: 200 | 400;
+  /** The HTTP body: an AdmissionReview (200) or a one-line error (400). */
+  readonly body: string;
+  readonly outcome: Outcome;
+  readonly uid?: string;
+  readonly changes: readonly Change[];
+  readonly patch: readonly JsonPatchOp[];
+  readonly warnings: readonly string[];
+  /** Why (skips, warn-only decisions, errors), for the log. */
+  readonly detail?: string;
+}
+
+/** The apiserver truncates longer warnings (k8s.io/apiserver/pkg/warning: 256 runes per item, 4 KiB in all). */
+export const MAX_WARNING_CHARS = 256;
+export const MAX_WARNINGS = 12;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function badRequest(message: string): AdmitResult {
+  return { status: 400, body: message, outcome: 'bad-request', changes: [], patch: [], warnings: [], detail: message };
+}
+
+function respond(uid: string, outcome: Outcome, patch: readonly JsonPatchOp[], warnings: readonly string[], changes: readonly Change[], detail?: string): AdmitResult {
+  const response: Record<string, unknown> = { uid, allowed: true };
+  if (patch.length) {
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
+  }
+  if (warnings.length) response.warnings = warnings;
+  const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response });
+  return { status: 200, body, outcome, uid, changes, patch, warnings, ...(detail ? { detail } : {}) };
+}
+
+export function warningText(f: Finding): string {
+  const text = `sidecarctl ${f.rule}: ${f.message}`.replace(/[\r\n\t]+/g, ' ');
+  return text.length <= MAX_WARNING_CHARS ? text : text.slice(0, MAX_WARNING_CHARS - 1) + '…';
+}
+
+function warningsOf(findings: readonly Finding[], prefix = ''): string[] {
+  const out: string[] = [];
+  for (const f of findings) {
+    if (f.severity === 'info') continue;
+    const w = warningText({ ...f, message: prefix + f.message });
+    if (!out.includes(w)) out.push(w);
+    if (out.length === MAX_WARNINGS) break;
+  }
+  return out;
+}
+
+function annotationOps(metadata: Record<string, unknown> | undefined, key: string, value: string): JsonPatchOp[] {
+  if (!metadata) return [{ op: 'add', path: '/metadata', value: { annotations: { [key]: value } } }];
+  if (!isRecord(metadata.annotations)) return [{ op: 'add', path: '/metadata/annotations', value: { [key]: value } }];
+  return [{ op: 'add', path: `/metadata/annotations/${escapePointerToken(key)}`, value }];
+}
+
+/** `rule:container` pairs, the earlier value's first, without duplicates. */
+export function appliedValue(previous: string | undefined, changes: readonly Change[]): string {
+  const items = (previous ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of changes) {
+    const item = `${c.rule}:${c.container}`;
+    if (!items.includes(item)) items.push(item);
+  }
+  return items.join(',');
+}
+
+/** The decision for one pod (its JSON as the apiserver sent it). */
+export function reviewPod(pod: Record<string, unknown>, namespace: string, opts: AdmitOptions): { outcome: Outcome; patch: JsonPatchOp[]; warnings: string[]; changes: readonly Change[]; detail?: string } {
+  const metadata = isRecord(pod.metadata) ? pod.metadata : undefined;
+  const site: PodSite | undefined = findPodSites({ ...pod, apiVersion: 'v1', kind: 'Pod' }).sites[0];
+  if (!site || !Array.isArray(site.spec.containers)) return { outcome: 'skipped', patch: [], warnings: [], changes: [], detail: 'no pod spec with containers' };
+  const decision: Decision = decide({ namespace, podAnnotations: site.annotations, settings: opts, version: opts.version });
+  if (decision.action === 'skip') return { outcome: 'skipped', patch: [], warnings: [], changes: [], detail: decision.reason };
+  const ctx = { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
+  const a = analyzeSite(site, ctx);
+  if (decision.action === 'warn') {
+    const w = warningsOf(a.findings);
+    return { outcome: w.length ? 'warned' : 'unchanged', patch: [], warnings: w, changes: [], detail: decision.reason };
+  }
+  if (decision.action === 'reaper') {
+    const warnings = warningsOf(a.findings);
+    const legacy = legacySidecarsOf(a.model).map((c) => c.ref.name);
+    const listed = SIDECAR_LIST_ANNOTATIONS.some((k) => site.annotations[k] !== undefined);
+    if (site.lifetime !== 'run-to-completion' || legacy.length === 0 || listed) return { outcome: warnings.length ? 'warned' : 'unchanged', patch: [], warnings, changes: [], detail: decision.reason };
+    return { outcome: 'reaper', patch: annotationOps(metadata, REAPER_ANNOTATION, legacy.join(',')), warnings: [`sidecarctl: ${decision.reason}; annotated ${REAPER_ANNOTATION}=${legacy.join(',')} so the terminator stops them when the main containers end`, ...warnings].slice(0, MAX_WARNINGS), changes: [], detail: decision.reason };
+  }
+  if (a.changes.length === 0) {
+    const w = warningsOf(a.findings);
+    return { outcome: w.length ? 'warned' : 'unchanged', patch: [], warnings: w, changes: [] };
+  }
+  const patch = changesToJsonPatch(site.spec, a.changes, { podPath: ['spec'] });
+  if (opts.annotate ?? true) patch.push(...annotationOps(metadata, APPLIED_ANNOTATION, appliedValue(site.annotations[APPLIED_ANNOTATION], a.changes)));
+  // Warn about what is left after the fix, not about what the fix just solved.
+  const fixed: PodSite = { ...site, spec: applyChanges(site.spec, a.changes) };
+  return { outcome: 'patched', patch, warnings: warningsOf(analyzeSite(fixed, ctx).findings), changes: a.changes };
+}
+
+/** Parses and answers one AdmissionReview request body. Never throws. */
+export function admitReviewText(text: string, opts: AdmitOptions): AdmitResult {
+  let review: unknown;
+  try {
+    review = JSON.parse(text);
+  } catch (e) {
+    return badRequest(`malformed JSON: ${(e as Error).message}`);
+  }
+  return admitReview(review, opts);
+}
+
+export function admitReview(review: unknown, opts: AdmitOptions): AdmitResult {
+  if (!isRecord(review)) return badRequest('body is not a JSON object');
+  if (review.kind !== 'AdmissionReview' || review.apiVersion !== 'admission.k8s.io/v1') {
+    return badRequest(`expected an admission.k8s.io/v1 AdmissionReview, got ${String(review.apiVersion)} ${String(review.kind)}`);
+  }
+  const req = review.request;
+  if (!isRecord(req)) return badRequest('AdmissionReview has no request');
+  if (typeof req.uid !== 'string' || req.uid === '') return badRequest('AdmissionReview request has no uid');
+  const uid = req.uid;
+  const kind = isRecord(req.kind) ? req.kind : {};
+  if (kind.group !== '' || kind.kind !== 'Pod' || req.operation !== 'CREATE' || (req.subResource !== undefined && req.subResource !== '')) {
+    return respond(uid, 'skipped', [], [], [], `not a Pod CREATE (${String(kind.kind)} ${String(req.operation)}${req.subResource ? '/' + String(req.subResource) : ''})`);
+  }
+  if (!isRecord(req.object)) return respond(uid, 'skipped', [], [], [], 'request has no object');
+  const ns = typeof req.namespace === 'string' ? req.namespace : isRecord(req.object.metadata) && typeof req.object.metadata.namespace === 'string' ? req.object.metadata.namespace : '';
+  try {
+    const r = reviewPod(req.object, ns, opts);
+    return respond(uid, r.outcome, r.patch, r.warnings, r.changes, r.detail);
+  } catch (e) {
+    // Fail open, visibly: the pod is admitted unchanged and the user is told why.
+    return respond(uid, 'error', [], ['sidecarctl: could not review this pod; it was admitted unchanged'], [], `internal error: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
