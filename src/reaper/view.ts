@@ -98,7 +98,7 @@ export function viewPod(pod: unknown, o: ViewOptions): ViewResult {
   const listedAny = SIDECAR_LIST_ANNOTATIONS.some((k) => annotations[k]) || !!annotations[MAIN_LIST_ANNOTATION];
   // Cheap exit for the common case: most pods in a cluster are not the reaper's business.
   if (!listedAny && !o.catalogSidecars) return { kind: 'ignored', reason: 'no sidecar annotation' };
-  const spec = pod.spec as PodSpec;
+  const spec = pod.spec as unknown as PodSpec;
   const containers = Array.isArray(spec.containers) ? spec.containers.filter((c): c is Container => isRecord(c) && typeof c.name === 'string') : [];
   if (containers.length < 2) return { kind: 'ignored', reason: 'fewer than two containers' };
   const rp = spec.restartPolicy;
