@@ -47,8 +47,11 @@ export interface Finding {
   readonly container?: string;
   /** Where in the document the finding points (container, or a field of it). */
   readonly path: Path;
-  /** Simulated evidence (`lint --explain`), e.g. "app started at 0.6 s, proxy serves at 3.0 s". */
-  readonly evidence?: string;
+  /**
+   * Simulated evidence (`lint --explain`): what the kubelet model says happens as written and
+   * after `fix`, e.g. "app started at 0.6 s, proxy serves at 3.0 s".
+   */
+  readonly evidence?: { readonly before: string; readonly after?: string };
 }
 
 /**

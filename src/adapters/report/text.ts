@@ -20,12 +20,17 @@ export function toTextReport(r: LintReport, opts: { color: boolean; explainHint?
   for (const [file, fs] of byFile) {
     lines.push(p.bold(file));
     let lastObj = '';
+    let lastEvidence: ReportedFinding['evidence'];
     for (const f of fs.sort((a, b) => a.document - b.document || a.line - b.line || a.column - b.column)) {
       const obj = `${f.object.kind ?? '?'}/${f.object.name ?? '?'}${f.document ? ` (document ${f.document})` : ''}`;
       if (obj !== lastObj) { lines.push(`  ${p.dim(obj)}`); lastObj = obj; }
       const fix = f.fix === 'auto' ? p.green(' [fixable]') : f.fix === 'manual' ? p.dim(' [manual]') : '';
       lines.push(`    ${p.dim(`${f.line}:${f.column}`.padEnd(7))} ${sev(f.severity)} ${f.message} ${p.dim(f.rule)}${fix}`);
-      if (f.evidence) lines.push(`            ${p.dim('simulated:')} ${f.evidence}`);
+      if (f.evidence && f.evidence !== lastEvidence) {
+        lines.push(`            ${p.dim('simulated as written:')} ${f.evidence.before}`);
+        if (f.evidence.after) lines.push(`            ${p.dim('simulated after fix: ')} ${f.evidence.after}`);
+      }
+      lastEvidence = f.evidence;
     }
     lines.push('');
   }

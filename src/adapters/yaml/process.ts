@@ -3,9 +3,15 @@
 import type { Catalog } from '../../catalog/types';
 import { analyzeSite } from '../../core/analyze';
 import type { Change, Finding, KubeVersion, Path } from '../../core/types';
-import { findPodSites, type ObjectRef, type WorkloadRegistry, defaultWorkloadRegistry } from '../../core/workloads';
+import { findPodSites, type ObjectRef, type PodSite, type WorkloadRegistry, defaultWorkloadRegistry } from '../../core/workloads';
 import { editDocumentText, EditError } from './edit';
 import { parseManifestText, positionOf, type InputError, type ParsedFile } from './read';
+
+/**
+ * `lint --explain`: what the kubelet model says happens to the pod as written, and after
+ * `sidecarctl fix` (an extension of the findings contract: an optional field).
+ */
+export type FindingEvidence = NonNullable<Finding['evidence']>;
 
 export interface ReportedFinding extends Finding {
   readonly file: string;
@@ -27,7 +33,15 @@ export interface ProcessOptions {
   readonly catalog: Catalog;
   readonly disabledRules?: ReadonlySet<string>;
   readonly workloads?: WorkloadRegistry;
+  /**
+   * Simulated evidence for lifecycle findings (`lint --explain`). Injected so this module stays
+   * free of the simulator: (pod spec, lifetime, changes) → one-line summaries.
+   */
+  readonly evidence?: (site: PodSite, changes: readonly Change[]) => FindingEvidence;
 }
+
+/** Categories whose claim is about timing, so a simulation can show it. */
+const EVIDENCE_CATEGORIES = new Set(['startup-race', 'job-never-completes', 'shutdown-order', 'missing-startup-probe']);
 
 export interface FileResult {
   readonly file: string;
@@ -57,9 +71,12 @@ export function processText(file: string, text: string, opts: ProcessOptions): F
     for (const s of sk) skipped.push({ file, document: d.index, reason: `${s.object.kind ?? 'object'} ${s.object.name ?? ''}: ${s.reason}`.replace('  ', ' ') });
     for (const site of sites) {
       const a = analyzeSite(site, { kubeVersion: opts.kubeVersion, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) });
+      let evidence: FindingEvidence | undefined;
+      if (opts.evidence && a.findings.some((f) => EVIDENCE_CATEGORIES.has(f.category))) evidence = opts.evidence(site, a.changes);
       for (const f of a.findings) {
         const pos = positionOf(parsed, d.doc, f.path);
-        findings.push({ ...f, file, document: d.index, line: pos.line, column: pos.column, object: site.object, podPath: formatPath(site.podPath) });
+        const ev = evidence && EVIDENCE_CATEGORIES.has(f.category) ? { evidence } : {};
+        findings.push({ ...f, ...ev, file, document: d.index, line: pos.line, column: pos.column, object: site.object, podPath: formatPath(site.podPath) });
       }
       if (a.changes.length) changes.push({ document: d.index, podPath: site.podPath, changes: [...a.changes] });
     }

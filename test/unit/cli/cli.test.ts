@@ -164,3 +164,25 @@ test('target version changes the advice', async () => {
   const j28 = JSON.parse((await cli(['lint', '-f', 'json', '--kube-version', '1.28', join(CORPUS, 'zwindler__4-cronjob-with-sidecar-container-and-startup-probe.yaml')])).stdout);
   assert.equal(j28.findings[0].severity, 'warning');
 });
+
+test('lint --explain shows simulated evidence as written and after fix', async () => {
+  const r = await cli(['lint', '--explain', '--format', 'json', '--fail-on', 'none', 'examples/log-shipper-cronjob.yaml', 'examples/web-deployment.yaml']);
+  assert.equal(r.code, 0);
+  const j = JSON.parse(r.stdout) as { findings: { rule: string; category: string; evidence?: { before: string; after?: string } }[] };
+  const job = j.findings.find((f) => f.rule === 'sidecar-blocks-job-completion');
+  assert.ok(job?.evidence, 'a job-never-completes finding carries evidence');
+  assert.match(job.evidence.before, /never completes: fluent-bit still running/);
+  assert.match(job.evidence.after ?? '', /pod Succeeded at/);
+  const race = j.findings.find((f) => f.rule === 'sidecar-startup-race');
+  assert.ok(race?.evidence);
+  // as written the app starts before the proxy serves; after fix it starts after
+  const times = (s: string) => { const m = /web started at ([\d.]+) s, cloud-sql-proxy serves at ([\d.]+) s/.exec(s); assert.ok(m, s); return [Number(m[1]), Number(m[2])] as const; };
+  const [b0, b1] = times(race.evidence.before);
+  const [a0, a1] = times(race.evidence.after ?? '');
+  assert.ok(b0 < b1, `as written: app before proxy (${race.evidence.before})`);
+  assert.ok(a0 >= a1, `after fix: app after proxy (${race.evidence.after})`);
+  // categories that are not about timing carry none
+  for (const f of j.findings) if (['version', 'invalid', 'removable-workaround', 'broken-probe'].includes(f.category)) assert.equal(f.evidence, undefined);
+  const plain = await cli(['lint', '--format', 'json', '--fail-on', 'none', 'examples/log-shipper-cronjob.yaml']);
+  assert.ok((JSON.parse(plain.stdout) as { findings: { evidence?: unknown }[] }).findings.every((f) => f.evidence === undefined), 'no evidence without --explain');
+});
