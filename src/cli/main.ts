@@ -7,9 +7,10 @@ import { register as registerLint } from './commands/lint';
 import { register as registerFix } from './commands/fix';
 import { register as registerExplain } from './commands/explain';
 import { register as registerSimulate } from './commands/simulate';
+import { register as registerReaper } from './commands/reaper';
 import { register as registerWebhook } from './commands/webhook';
 
-const COMMANDS = [registerLint, registerFix, registerExplain, registerSimulate, registerWebhook];
+const COMMANDS = [registerLint, registerFix, registerExplain, registerSimulate, registerReaper, registerWebhook];
 
 export function colorAllowed(env: Readonly<Record<string, string | undefined>>, isTTY: boolean | undefined): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false; // https://no-color.org
