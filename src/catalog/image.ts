@@ -53,13 +53,13 @@ export function parseImage(ref: unknown): ImageRef | undefined {
   }
   const path = parts.filter((p) => p !== '');
   const repository = path.join('/');
-  const result: ImageRef = { raw, repository, path };
-  return {
-    ...result,
-    ...(registry !== undefined ? { registry } : {}),
-    ...(tag !== undefined ? { tag } : {}),
-    ...(digest !== undefined ? { digest } : {}),
-  };
+  // Recognition parses every container's image once per profile: build the object directly
+  // (no spreads), absent parts left out rather than set to undefined.
+  const result: { -readonly [K in keyof ImageRef]: ImageRef[K] } = { raw, repository, path };
+  if (registry !== undefined) result.registry = registry;
+  if (tag !== undefined) result.tag = tag;
+  if (digest !== undefined) result.digest = digest;
+  return result;
 }
 
 /** Format a parsed reference back into its canonical string form. */
