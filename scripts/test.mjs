@@ -4,7 +4,7 @@
 //   e2e   – real kube-apiserver + kubelet from the harness (src/harness); opt-in, and it says so when not run
 // `--tier unit|e2e` narrows it. Files are listed explicitly because node 20's --test takes no globs.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -36,8 +36,18 @@ for (const tier of tiers) {
   const started = Date.now();
   console.log(`\n=== tier ${tier}: ${files.length} files`);
   const concurrency = tier === 'e2e' ? '1' : String(Math.max(1, (await import('node:os')).availableParallelism()));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
+  // spec for people, TAP to a file so the skipped count can be checked
+  mkdirSync('test-results', { recursive: true });
+  const tap = join('test-results', `${tier}.tap`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files], { stdio: 'inherit' });
   console.log(`=== tier ${tier} took ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${r.status}`);
   if (r.status !== 0) failed = true;
+  // The e2e tier proves claims on a real kubelet: a skipped e2e test is a failure, not a pass.
+  const skipped = Number(/^# skipped (\d+)/m.exec(existsSync(tap) ? readFileSync(tap, 'utf8') : '')?.[1] ?? 0);
+  if (tier === 'e2e' && skipped > 0) {
+    console.error(`e2e tier: ${skipped} test(s) skipped; the e2e tier must run every test`);
+    failed = true;
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -97,6 +97,42 @@ export class KubeClient {
     });
   }
 
+  /**
+   * A watch stream (`?watch=1`): calls onEvent for every event line until stop() or the server
+   * ends it. Polling can miss a state that lasts milliseconds (a pod's terminal phase right
+   * before its deletion); a watch delivers every update.
+   */
+  watch<T = KubeObject>(path: string, onEvent: (e: { type: string; object: T }) => void): { stop(): void; ended: Promise<void> } {
+    const url = new URL(path, this.access.server);
+    url.searchParams.set('watch', '1');
+    let req: ReturnType<typeof httpsRequest> | undefined;
+    const ended = new Promise<void>((resolvePromise) => {
+      req = httpsRequest(url, { method: 'GET', agent: this.agent, headers: { accept: 'application/json' } }, (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+            const line = buf.slice(0, i).trim();
+            buf = buf.slice(i + 1);
+            if (line) {
+              try {
+                onEvent(JSON.parse(line) as { type: string; object: T });
+              } catch {
+                /* a malformed line ends nothing: the poller still runs */
+              }
+            }
+          }
+        });
+        res.on('end', () => resolvePromise());
+        res.on('error', () => resolvePromise());
+      });
+      req.on('error', () => resolvePromise());
+      req.end();
+    });
+    return { stop: () => req?.destroy(), ended };
+  }
+
   /** Raw text GET (e.g. /version, /healthz, pod logs). */
   async getText(path: string): Promise<string> {
     const url = new URL(path, this.access.server);

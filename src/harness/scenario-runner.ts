@@ -165,6 +165,19 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
       }
     };
 
+    // The kubelet writes a deleted pod's terminal phase and removes the object within
+    // milliseconds; the watch sees that update, the 200 ms poll may not.
+    const rv = (created.metadata as { resourceVersion?: string }).resourceVersion ?? '0';
+    const watch = client.watch<Pod>(`/api/v1/namespaces/${ns}/pods?fieldSelector=metadata.name%3D${podName}&resourceVersion=${rv}`, (e) => {
+      // also the last container statuses (a SIGKILLed container's 137) before the object goes
+      [...(e.object?.status?.initContainerStatuses ?? []), ...(e.object?.status?.containerStatuses ?? [])].forEach(record);
+      const ph = e.object?.status?.phase as PodPhase | undefined;
+      if ((ph === 'Succeeded' || ph === 'Failed') && completedAt === null) {
+        phase = ph;
+        completedAt = msToSeconds(elapsed());
+      }
+    });
+
     for (;;) {
       while (actions.length && actions[0]!.at <= elapsed()) {
         const a = actions.shift()!;
@@ -192,7 +205,8 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
       }
       snapshotLogs();
       if (p) {
-        phase = (p.status?.phase as PodPhase | undefined) ?? phase;
+        // never step back from a terminal phase the watch already saw
+        if (phase !== 'Succeeded' && phase !== 'Failed') phase = (p.status?.phase as PodPhase | undefined) ?? phase;
         const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
         statuses.forEach(record);
         lastStatuses = statuses;
@@ -205,6 +219,7 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
       }
       const doneActions = actions.length === 0;
       if (gone) {
+        await sleep(300); // the watch's last events (the DELETED object's final statuses)
         snapshotLogs();
         break;
       }
@@ -216,6 +231,8 @@ export async function runScenarioOnCluster(s: Scenario, opts: RealRunOptions = {
       if (elapsed() >= observeMs && doneActions) break;
       await sleep(opts.pollMs ?? 200);
     }
+
+    watch.stop();
 
     // Events from the processes' own logs.
     const events: TimelineEvent[] = [];

@@ -105,7 +105,9 @@ export type EventType =
   | 'Starting' | 'Started' | 'Exiting' | 'Signal'
   | 'PreStopStarting' | 'PreStopExiting' | 'ProbeFailed' | 'NeedUnmet'
   /** extension: a postStart hook (it blocks the next container's start) */
-  | 'PostStartStarting' | 'PostStartExiting';
+  | 'PostStartStarting' | 'PostStartExiting'
+  /** extension: a (re)start refused by CrashLoopBackOff; `until` is when the back-off expires */
+  | 'BackOff';
 
 export interface TimelineEvent {
   /** Seconds from pod creation. */
@@ -119,6 +121,8 @@ export interface TimelineEvent {
   readonly probe?: ProbeKind;
   /** extension, on NeedUnmet: the containers that were not serving */
   readonly unmet?: readonly string[];
+  /** extension, on BackOff: seconds from pod creation when the back-off expires */
+  readonly until?: number;
   /** extension: why (e.g. `Killing` reason on a Signal, a hook's failure) */
   readonly reason?: string;
 }

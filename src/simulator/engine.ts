@@ -52,6 +52,8 @@ interface CState {
   starting: boolean;
   /** FinishedAt of the previous instance: doBackOff's reference when the current one is killed and restarted in one sync. */
   prevFinishedAt: number | null;
+  /** the back-off expiry last reported as a `BackOff` event (one event per back-off, not per sync) */
+  backoffShownUntil: number | null;
 }
 
 /** Timed events of the queue. `cls`: what happens first at the same instant (processes, then the kubelet). */
@@ -82,7 +84,7 @@ type Step =
   | { kind: 'kill'; c: CState; reason: 'startup' | 'liveness' | 'spec' }
   | { kind: 'start'; c: CState; snapshotFinishedAt: number | null };
 
-interface SyncJob { steps: Step[]; i: number; failed: boolean; cancelled: boolean }
+interface SyncJob { steps: Step[]; i: number; failed: boolean; cancelled: boolean; /** earliest CrashLoopBackOff expiry met in this sync (ms) */ backoffUntil: number | null }
 
 /** termination ordering (kuberuntime_termination_order.go): a channel per container, closed when its kill returns. */
 interface Ordering {
@@ -158,7 +160,7 @@ export class PodSimulation {
         spec: { name: c.name, kind, index, container: c, probes, ...hooks },
         run: null, runs: 0, started: false,
         workers: { startup: w(), liveness: w(), readiness: w() },
-        backoff: null, imageGen: 0, starting: false, prevFinishedAt: null,
+        backoff: null, imageGen: 0, starting: false, prevFinishedAt: null, backoffShownUntil: null,
       };
     };
     this.inits = (spec.initContainers ?? []).map((c, i) =>
@@ -491,12 +493,12 @@ export class PodSimulation {
     // kubelet.SyncPod: a pod whose phase is already terminal is not set up again; the pod worker
     // moves on to syncTerminatingPod, which stops whatever still runs (no restarts).
     if (this.completedAt !== null) {
-      const job: SyncJob = { steps: [], i: 0, failed: false, cancelled: false };
+      const job: SyncJob = { steps: [], i: 0, failed: false, cancelled: false, backoffUntil: null };
       this.syncRunning = job;
       this.killPod(null, () => { this.finished = true; this.endSync(job); });
       return;
     }
-    const job: SyncJob = { steps: this.computePodActions(), i: 0, failed: false, cancelled: false };
+    const job: SyncJob = { steps: this.computePodActions(), i: 0, failed: false, cancelled: false, backoffUntil: null };
     this.syncRunning = job;
     this.runSteps(job);
   }
@@ -517,8 +519,14 @@ export class PodSimulation {
       // start: doBackOff, then CreateContainer/StartContainer, then the blocking postStart hook.
       const c = step.c;
       if (c.run && !c.run.exited) continue; // (re)started already
-      if (this.inBackOff(c, step.snapshotFinishedAt)) {
+      const until = this.inBackOff(c, step.snapshotFinishedAt);
+      if (until !== null) {
         job.failed = true;
+        job.backoffUntil = job.backoffUntil === null ? until : Math.min(job.backoffUntil, until);
+        if (c.backoffShownUntil !== until) {
+          c.backoffShownUntil = until;
+          this.emit(c, 'BackOff', { until: msToSeconds(until), reason: 'CrashLoopBackOff' });
+        }
         if (c.spec.kind === 'init') break; // a regular init container that cannot start aborts the sync
         continue;
       }
@@ -590,24 +598,33 @@ export class PodSimulation {
     const after = this.syncAfterRun;
     this.syncAfterRun = null;
     if (after !== null) this.requestSync(Math.max(after, this.now), 'api');
-    // pod_workers.go: a sync that returned an error is requeued after backOffPeriod.
-    if (job.failed) this.requestSync(this.now + this.model.podWorkerBackOffMs, 'requeue');
+    // pod_workers.go completeWork: a sync that returned an error is requeued after backOffPeriod
+    // (10 s); since PR #133066 (1.35) a CrashLoopBackOff error carries its expiry and the pod is
+    // requeued at that moment. Both are jittered by up to +50 % (wait.Jitter, factor 0.5); the
+    // model takes the earliest time, and the conformance comparison allows the jitter.
+    if (job.failed) {
+      const at = this.features.requeueAtBackoffExpiry && job.backoffUntil !== null
+        ? Math.max(this.now, job.backoffUntil)
+        : this.now + this.model.podWorkerBackOffMs;
+      this.requestSync(at, 'requeue');
+    }
   }
 
   /**
    * kuberuntime_manager.go doBackOff with flowcontrol.Backoff: the reference is the FinishedAt
    * of the latest exited instance in the sync's snapshot; the first restart is immediate, then
    * 10 s, 20 s, ... capped at 300 s; an entry unused for 2 x max (10 min) starts over.
+   * Returns the back-off's expiry when the start must wait (kubecontainer.NewBackoffError), else null.
    */
-  private inBackOff(c: CState, finishedAt: number | null): boolean {
-    if (finishedAt === null) return false;
+  private inBackOff(c: CState, finishedAt: number | null): number | null {
+    if (finishedAt === null) return null;
     const b = c.backoff;
     const expired = !b || b.gen !== c.imageGen || finishedAt - b.lastUpdate > 2 * this.model.crashLoopMaxMs;
-    if (!expired && this.now - finishedAt < b!.delayMs) return true;
+    if (!expired && this.now - finishedAt < b!.delayMs) return finishedAt + b!.delayMs;
     c.backoff = expired
       ? { delayMs: this.model.crashLoopInitialMs, lastUpdate: this.now, gen: c.imageGen }
       : { delayMs: Math.min(b!.delayMs * 2, this.model.crashLoopMaxMs), lastUpdate: this.now, gen: c.imageGen };
-    return false;
+    return null;
   }
 
   // ------------------------------------------------------------------------------------------

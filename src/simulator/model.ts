@@ -25,8 +25,9 @@ export interface KubeletModel {
   readonly podSandboxMs: DurationMs;
   /**
    * After a sync that failed (e.g. a start refused with CrashLoopBackOff) the pod worker
-   * requeues the pod after this period (pod_workers.go `backOffPeriod`, 10 s; its 0.5 jitter
-   * is left out to stay deterministic).
+   * requeues the pod after this period (pod_workers.go `backOffPeriod`, 10 s, jittered by up to
+   * +50 %; 11 s stays deterministic). From 1.35 a back-off requeues at its expiry instead
+   * (VersionFeatures.requeueAtBackoffExpiry).
    */
   readonly podWorkerBackOffMs: DurationMs;
   /** CrashLoopBackOff (kubelet.go `backOffPeriod`/`MaxContainerBackOff`, flowcontrol.Backoff). */
@@ -78,6 +79,11 @@ export interface VersionFeatures {
   readonly terminationIgnoresNotRunning: boolean;
   /** PR #126525 (≈1.32): a running sidecar whose image changed is restarted. */
   readonly sidecarRestartOnImageChange: boolean;
+  /**
+   * PR #133066 (1.35): a sync refused by CrashLoopBackOff requeues the pod at the back-off's
+   * expiry instead of after the pod worker's fixed 10 s backOffPeriod (kubernetes#123602).
+   */
+  readonly requeueAtBackoffExpiry: boolean;
 }
 
 export function versionFeatures(text: string): VersionFeatures {
@@ -89,5 +95,6 @@ export function versionFeatures(text: string): VersionFeatures {
     orderedTermination: minor >= 29,
     terminationIgnoresNotRunning: minor >= 31 || (minor >= 29 && (v.patch === undefined || v.patch >= fixedPatch)),
     sidecarRestartOnImageChange: minor >= 32,
+    requeueAtBackoffExpiry: minor >= 35,
   };
 }
