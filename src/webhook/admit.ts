@@ -13,13 +13,12 @@
 // `webhook-applied` annotation is extended, not rewritten. A second call on an unchanged pod
 // returns no patch at all, so reinvocation cannot loop.
 import { analyzeSite } from '../core/analyze';
-import { applyChanges } from '../core/apply';
 import { DEFAULT_KUBE_VERSION } from '../core/kube-version';
 import { legacySidecarsOf, SIDECAR_LIST_ANNOTATIONS } from '../core/pod-model';
 import type { Change, Finding, KubeVersion } from '../core/types';
 import { findPodSites, type PodSite } from '../core/workloads';
 import type { Catalog } from '../catalog/types';
-import { changesToJsonPatch, escapePointerToken, type JsonPatchOp } from '../adapters/jsonpatch/index';
+import { applyJsonPatch, changesToJsonPatch, escapePointerToken, type JsonPatchOp } from '../adapters/jsonpatch/index';
 import { APPLIED_ANNOTATION, decide, REAPER_ANNOTATION, type Decision, type PolicySettings } from './policy';
 
 export interface AdmitOptions extends PolicySettings {
@@ -125,8 +124,9 @@ export function reviewPod(pod: Record<string, unknown>, namespace: string, opts:
   }
   const patch = changesToJsonPatch(site.spec, a.changes, { podPath: ['spec'] });
   if (opts.annotate ?? true) patch.push(...annotationOps(metadata, APPLIED_ANNOTATION, appliedValue(site.annotations[APPLIED_ANNOTATION], a.changes)));
-  // Warn about what is left after the fix, not about what the fix just solved.
-  const fixed: PodSite = { ...site, spec: applyChanges(site.spec, a.changes) };
+  // Warn about what is left after the fix, not about what the fix just solved: analyse the pod
+  // the apiserver will store (our patch applied; untouched containers shared, not copied).
+  const fixed: PodSite = { ...site, spec: applyJsonPatch({ spec: site.spec }, patch.filter((op) => op.path.startsWith('/spec/')), { copy: 'path' }).spec };
   return { outcome: 'patched', patch, warnings: warningsOf(analyzeSite(fixed, ctx).findings), changes: a.changes };
 }
 

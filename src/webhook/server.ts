@@ -15,6 +15,8 @@ export interface Logger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
+  /** pino's; lets the hot path skip building log fields nobody will see. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface WebhookServerOptions {
@@ -76,6 +78,8 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
     send(res, r.status, r.status === 200 ? r.body : `${r.body}\n`, r.status === 200 ? 'application/json' : 'text/plain; charset=utf-8');
     const seconds = (o.monotonicMs() - started) / 1000;
     o.metrics.observe(r.outcome, seconds);
+    const quiet = r.outcome !== 'error' && r.outcome !== 'bad-request' && r.outcome !== 'patched' && r.outcome !== 'reaper';
+    if (quiet && o.logger.isLevelEnabled && !o.logger.isLevelEnabled('debug')) return;
     const fields = { uid: r.uid, outcome: r.outcome, ms: Math.round(seconds * 1e5) / 100, ...(r.changes.length ? { changes: r.changes.map((c) => `${c.kind}:${c.container}`) } : {}), ...(r.warnings.length ? { warnings: r.warnings.length } : {}), ...(r.detail ? { detail: r.detail } : {}) };
     if (r.outcome === 'error' || r.outcome === 'bad-request') o.logger.warn(fields, 'admission review');
     else if (r.outcome === 'patched' || r.outcome === 'reaper') o.logger.info(fields, 'admission review');

@@ -2,6 +2,9 @@
 // apiserver applies webhook patches with evanphx/json-patch; the e2e tier checks that too).
 // Errors on every case the RFC calls an error: a missing target, an index out of range, a
 // failed `test`, `move` into one's own child. Returns a new document; the input is not touched.
+// With `{ copy: 'path' }` only the objects and arrays on the paths the operations touch are
+// copied (persistent-structure path copying) and everything else is shared with the input: the
+// webhook uses it to analyse the pod it is about to return without deep-copying a 20 KB pod.
 
 export class JsonPatchError extends Error {
   constructor(message: string) { super(message); this.name = 'JsonPatchError'; }
@@ -27,12 +30,26 @@ function arrayIndex(token: string, len: number, forAdd: boolean): number {
   return i;
 }
 
-function parentOf(doc: unknown, tokens: string[], path: string): unknown {
+/** Copies made by this apply (path-copy mode); undefined when the whole input was cloned up front. */
+type Owned = WeakSet<object> | undefined;
+
+function own(v: unknown, owned: Owned): unknown {
+  if (!owned || typeof v !== 'object' || v === null || owned.has(v)) return v;
+  const copy = Array.isArray(v) ? v.slice() : { ...(v as Record<string, unknown>) };
+  owned.add(copy);
+  return copy;
+}
+
+function parentOf(doc: unknown, tokens: string[], path: string, owned?: Owned): unknown {
   let cur = doc;
   for (const t of tokens.slice(0, -1)) {
-    if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false)];
-    else if (isObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
+    let i: string | number;
+    if (Array.isArray(cur)) i = arrayIndex(t, cur.length, false);
+    else if (isObject(cur) && Object.hasOwn(cur, t)) i = t;
     else throw new JsonPatchError(`path "${path}" does not exist`);
+    const next = own((cur as Record<string | number, unknown>)[i], owned);
+    if (owned) (cur as Record<string | number, unknown>)[i] = next;
+    cur = next;
   }
   return cur;
 }
@@ -47,10 +64,10 @@ function get(doc: unknown, path: string): unknown {
   return cur;
 }
 
-function add(doc: unknown, path: string, value: unknown): unknown {
+function add(doc: unknown, path: string, value: unknown, owned?: Owned): unknown {
   const tokens = parsePointer(path);
   if (tokens.length === 0) return value;
-  const parent = parentOf(doc, tokens, path);
+  const parent = parentOf(doc, tokens, path, owned);
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent.length, true), 0, value);
   else if (isObject(parent)) parent[last] = value;
@@ -58,10 +75,10 @@ function add(doc: unknown, path: string, value: unknown): unknown {
   return doc;
 }
 
-function remove(doc: unknown, path: string): { doc: unknown; removed: unknown } {
+function remove(doc: unknown, path: string, owned?: Owned): { doc: unknown; removed: unknown } {
   const tokens = parsePointer(path);
   if (tokens.length === 0) return { doc: undefined, removed: doc };
-  const parent = parentOf(doc, tokens, path);
+  const parent = parentOf(doc, tokens, path, owned);
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) {
     const [removed] = parent.splice(arrayIndex(last, parent.length, false), 1);
@@ -85,25 +102,38 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export function applyJsonPatch<T>(document: T, ops: readonly Op[]): T {
-  let doc: unknown = structuredClone(document);
+/** Deep copy of JSON data (faster than structuredClone for the small values patches carry). */
+function cloneJson(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(cloneJson);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+export function applyJsonPatch<T>(document: T, ops: readonly Op[], opts: { copy?: 'deep' | 'path' } = {}): T {
+  const owned: Owned = opts.copy === 'path' ? new WeakSet<object>() : undefined;
+  let doc: unknown = owned ? own(document, owned) : cloneJson(document);
+  // Values from the patch are copied on the way in, so later operations never write into the
+  // patch itself (which is still to be sent).
+  const value = cloneJson;
   for (const [i, o] of ops.entries()) {
     const where = `operation ${i} (${o.op} ${o.path})`;
     try {
       switch (o.op) {
-        case 'add': doc = add(doc, o.path, structuredClone(o.value)); break;
-        case 'remove': doc = remove(doc, o.path).doc; break;
-        case 'replace': get(doc, o.path); doc = add(remove(doc, o.path).doc, o.path, structuredClone(o.value)); break;
+        case 'add': doc = add(doc, o.path, value(o.value), owned); break;
+        case 'remove': doc = remove(doc, o.path, owned).doc; break;
+        case 'replace': get(doc, o.path); doc = add(remove(doc, o.path, owned).doc, o.path, value(o.value), owned); break;
         case 'move': {
           if (o.from === undefined) throw new JsonPatchError('move without from');
           if (o.path.startsWith(o.from + '/')) throw new JsonPatchError('cannot move a value into itself');
-          const r = remove(doc, o.from);
-          doc = add(r.doc, o.path, r.removed);
+          const r = remove(doc, o.from, owned);
+          doc = add(r.doc, o.path, r.removed, owned);
           break;
         }
         case 'copy': {
           if (o.from === undefined) throw new JsonPatchError('copy without from');
-          doc = add(doc, o.path, structuredClone(get(doc, o.from)));
+          doc = add(doc, o.path, cloneJson(get(doc, o.from)), owned);
           break;
         }
         case 'test':

@@ -25,7 +25,7 @@ function changeFor(spec: PodSpec, pick: number[]): Change | undefined {
   const base = { container: c.name, rule: 'r', reason: 'x' };
   switch (pick[1]! % 7) {
     case 0: return spec.containers.length > 1 || !spec.containers.includes(c) ? { kind: 'move-to-init', index: pick[2]! % ((spec.initContainers?.length ?? 0) + 2), ...base } : undefined;
-    case 1: return { kind: 'set-field', field: (['restartPolicy', 'startupProbe', 'livenessProbe'] as const)[pick[2]! % 3], value: pick[2]! % 3 ? { tcpSocket: { port: pick[3] } } : 'Always', ...base };
+    case 1: return { kind: 'set-field', field: (['restartPolicy', 'startupProbe', 'livenessProbe'] as const)[pick[2]! % 3]!, value: pick[2]! % 3 ? { tcpSocket: { port: pick[3] } } : 'Always', ...base };
     case 2: return { kind: 'add-args', args: ['--h', String(pick[3])].slice(0, 1 + (pick[2]! % 2)), ...base };
     case 3: {
       const arr = pick[2]! % 2 ? c.command : c.args;
@@ -35,6 +35,11 @@ function changeFor(spec: PodSpec, pick: number[]): Change | undefined {
     case 5: return { kind: 'add-port', port: { containerPort: pick[3]! + 1, name: 'h' }, ...base };
     default: return spec.containers.length > 1 || !spec.containers.includes(c) ? { kind: 'remove-container', ...base } : undefined;
   }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) { for (const x of Object.values(v)) deepFreeze(x); Object.freeze(v); }
+  return v;
 }
 
 test('property: applyJsonPatch(changesToJsonPatch(spec, changes)) == applyChanges(spec, changes)', () => {
@@ -51,6 +56,9 @@ test('property: applyJsonPatch(changesToJsonPatch(spec, changes)) == applyChange
     const ops = changesToJsonPatch(spec, changes, { podPath: ['spec'] });
     assert.deepEqual((applyJsonPatch(doc, ops) as { spec: PodSpec }).spec, applyChanges(spec, changes));
     assert.deepEqual(doc.spec, spec, 'input untouched');
+    // path copying: same result, the input still untouched (frozen: any write would throw)
+    const frozen = deepFreeze(structuredClone(doc));
+    assert.deepEqual((applyJsonPatch(frozen, ops, { copy: 'path' }) as { spec: PodSpec }).spec, applyChanges(spec, changes));
     for (const op of ops) assert.ok(!(op.op === 'replace' && /\/(containers|initContainers|args|env|ports)$/.test(op.path)), `no whole-array replace: ${op.path}`);
   }), { numRuns: 1000 });
 });
