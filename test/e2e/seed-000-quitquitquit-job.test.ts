@@ -3,46 +3,39 @@
 // On the real kubelet the Job completes only after that sleep; after
 // `sidecarctl fix` (proxy as a native sidecar) it completes right after the
 // main container exits. Both completion delays are printed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { useCluster } from '../helpers/cluster';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeClient } from '../../src/harness/kube';
-import { ensureCluster, freshNamespace, sidecarctlFix, parseManifests, castWorkload, waitJobFinished, LogCollector, type Cast } from '../../src/harness/workloads';
+import { freshNamespace, sidecarctlFix, parseManifests, castWorkload, waitJobFinished, LogCollector, type Cast } from '../../src/harness/workloads';
 import { offlineProxyArgs } from '../../src/harness/test-images';
-import type { ClusterInfo } from '../../src/harness/cluster';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures', 'seed-000-bootloader-job.yaml'), 'utf8');
 const MAIN_RUN_MS = 3000;
 const HELPER_SLEEP_S = 25;
 
-let cluster: ClusterInfo;
-let client: KubeClient;
-before(async () => {
-  cluster = await ensureCluster();
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-});
-after(() => client?.close());
+const env = useCluster();
 
 function casts(): Record<string, Cast> {
   return {
     // the migration: runs 3 s and exits 0
     'airbyte-bootloader': { behaviour: { run: MAIN_RUN_MS, exitCode: 0 } },
     // the real proxy, built from its Go module, started offline
-    'cloud-sql-proxy': { image: cluster.images.cloudSqlProxy, extraArgs: offlineProxyArgs },
+    'cloud-sql-proxy': { image: env.cluster.images.cloudSqlProxy, extraArgs: offlineProxyArgs },
     // the post's curl helper: same command, busybox image with a curl stand-in
-    'stop-cloud-sql-proxy': { image: cluster.images.behaviour },
+    'stop-cloud-sql-proxy': { image: env.cluster.images.behaviour },
   };
 }
 
 async function runJob(yaml: string, label: string) {
-  const { ns, cleanup } = await freshNamespace(client, `seed000-${label}`);
+  const { ns, cleanup } = await freshNamespace(env.client, `seed000-${label}`);
   try {
-    const job = castWorkload(parseManifests(yaml).find((o) => o.kind === 'Job')!, cluster.images, casts());
-    const logs = new LogCollector(client, ns, 'job-name=airbyte-bootloader').start();
+    const job = castWorkload(parseManifests(yaml).find((o) => o.kind === 'Job')!, env.cluster.images, casts());
+    const logs = new LogCollector(env.client, ns, 'job-name=airbyte-bootloader').start();
     const t0 = Date.now();
-    await client.create(job, ns);
-    const st = await waitJobFinished(client, ns, 'airbyte-bootloader', 90_000);
+    await env.client.create(job, ns);
+    const st = await waitJobFinished(env.client, ns, 'airbyte-bootloader', 90_000);
     await logs.stop();
     const pod = logs.seenPods()[0];
     assert.ok(pod, 'the Job made a pod');

@@ -5,48 +5,41 @@
 // as a native sidecar with --health-check --http-address=0.0.0.0 and a
 // startupProbe on /startup) the app never starts before the proxy listens:
 // checked on 20 consecutive pod restarts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
+import { useCluster } from '../helpers/cluster';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { KubeClient } from '../../src/harness/kube';
-import { ensureCluster, freshNamespace, sidecarctlFix, parseManifests, castWorkload, LogCollector, containerStatus, sleep, podTemplateOf, type Cast } from '../../src/harness/workloads';
+import { freshNamespace, sidecarctlFix, parseManifests, castWorkload, LogCollector, containerStatus, sleep, podTemplateOf, type Cast } from '../../src/harness/workloads';
 import { offlineProxyArgs } from '../../src/harness/test-images';
-import type { ClusterInfo } from '../../src/harness/cluster';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures', 'seed-001-app-deployment.yaml'), 'utf8');
 const PROXY_START_DELAY_S = 3;
 const RESTARTS = 20;
 
-let cluster: ClusterInfo;
-let client: KubeClient;
-before(async () => {
-  cluster = await ensureCluster();
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-});
-after(() => client?.close());
+const env = useCluster();
 
 function casts(): Record<string, Cast> {
   return {
     // dials 127.0.0.1:5432 once at start; exits 1 on "connection refused"
     app: { behaviour: { run: Number.POSITIVE_INFINITY, needs: [{ name: 'cloudsql-proxy', port: 5432 }], needsFailExitCode: 1 } },
     // the real proxy, listening only PROXY_START_DELAY_S after its container starts
-    'cloudsql-proxy': { image: cluster.images.cloudSqlProxySlow, env: { PROXY_START_DELAY: String(PROXY_START_DELAY_S) }, extraArgs: offlineProxyArgs },
+    'cloudsql-proxy': { image: env.cluster.images.cloudSqlProxySlow, env: { PROXY_START_DELAY: String(PROXY_START_DELAY_S) }, extraArgs: offlineProxyArgs },
   };
 }
 
 const isLive = (p: Pod) => !p.metadata?.deletionTimestamp;
 
 test('seed 001, proxy as a plain container: the app sees connection refused and restarts', async () => {
-  const { ns, cleanup } = await freshNamespace(client, 'seed001-plain');
-  const logs = new LogCollector(client, ns, 'app=web').start();
+  const { ns, cleanup } = await freshNamespace(env.client, 'seed001-plain');
+  const logs = new LogCollector(env.client, ns, 'app=web').start();
   try {
-    await client.create(castWorkload(parseManifests(fixture)[0]!, cluster.images, casts()), ns);
+    await env.client.create(castWorkload(parseManifests(fixture)[0]!, env.cluster.images, casts()), ns);
     const deadline = Date.now() + 90_000;
     let pod: Pod | undefined;
     for (;;) {
-      pod = (await client.list<Pod>('v1', 'Pod', ns, 'app=web')).find(isLive);
+      pod = (await env.client.list<Pod>('v1', 'Pod', ns, 'app=web')).find(isLive);
       const app = pod && containerStatus(pod, 'app');
       if (app && app.restartCount >= 1) break;
       assert.ok(Date.now() < deadline, `the app did not restart within 60 s (${JSON.stringify(app?.state)})`);
@@ -66,7 +59,7 @@ test('seed 001, proxy as a plain container: the app sees connection refused and 
       assert.ok(Date.now() < deadline, 'a later app run connects once the proxy listens');
       await sleep(500);
     }
-    const now = (await client.list<Pod>('v1', 'Pod', ns, 'app=web')).find((p) => p.metadata!.uid === uid)!;
+    const now = (await env.client.list<Pod>('v1', 'Pod', ns, 'app=web')).find((p) => p.metadata!.uid === uid)!;
     assert.equal(containerStatus(now, 'cloudsql-proxy')?.restartCount, 0, 'the proxy never crashed');
     const healed = logs.events(uid, 'app').find((e) => e.type === 'Started')!;
     console.log(`# seed 001 plain: app run 1 refused (NeedUnmet ${unmet.args.join(' ')}); run ${healed.run} connected after the restart back-off`);
@@ -83,10 +76,10 @@ test(`seed 001 after sidecarctl fix: the app never starts before the proxy liste
   assert.ok(proxy && proxy.restartPolicy === 'Always' && proxy.startupProbe, 'fix made the proxy a native sidecar with a startupProbe');
   assert.ok(proxy.args?.includes('--health-check'), 'fix enabled the proxy health check');
 
-  const { ns, cleanup } = await freshNamespace(client, 'seed001-fixed');
-  const logs = new LogCollector(client, ns, 'app=web').start();
+  const { ns, cleanup } = await freshNamespace(env.client, 'seed001-fixed');
+  const logs = new LogCollector(env.client, ns, 'app=web').start();
   try {
-    await client.create(castWorkload(fixed, cluster.images, casts()), ns);
+    await env.client.create(castWorkload(fixed, env.cluster.images, casts()), ns);
     const seen = new Set<string>();
     const startOffsets: number[] = [];
     for (let i = 0; i < RESTARTS; i++) {
@@ -94,7 +87,7 @@ test(`seed 001 after sidecarctl fix: the app never starts before the proxy liste
       const deadline = Date.now() + 60_000;
       let pod: Pod | undefined;
       for (;;) {
-        pod = (await client.list<Pod>('v1', 'Pod', ns, 'app=web')).find((p) => isLive(p) && !seen.has(p.metadata!.uid!) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        pod = (await env.client.list<Pod>('v1', 'Pod', ns, 'app=web')).find((p) => isLive(p) && !seen.has(p.metadata!.uid!) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
         if (pod) break;
         assert.ok(Date.now() < deadline, `pod ${i + 1} not Ready within 60 s`);
         await sleep(200);
@@ -108,7 +101,7 @@ test(`seed 001 after sidecarctl fix: the app never starts before the proxy liste
       assert.equal(containerStatus(pod, 'app')?.restartCount, 0, `pod ${i + 1}: the app did not restart`);
       const appStart = ev.find((e) => e.type === 'Starting')!.t;
       startOffsets.push((appStart - Date.parse(pod.metadata!.creationTimestamp!)) / 1000);
-      await client.delete('v1', 'Pod', pod.metadata!.name!, ns);
+      await env.client.delete('v1', 'Pod', pod.metadata!.name!, ns);
     }
     const avg = startOffsets.reduce((a, b) => a + b, 0) / startOffsets.length;
     console.log(`# seed 001 fixed: ${RESTARTS} pods, 0 refused connections; app started ${avg.toFixed(1)} s after pod creation on average (proxy listens ${PROXY_START_DELAY_S} s after its start)`);
