@@ -1,6 +1,6 @@
 // Lint and fix throughput on a generated corpus of ≥10k pod documents (one core), the CLI's
-// cold start, and kube-linter on the same files when it is installed (`go install
-// golang.stackrox.io/kube-linter/cmd/kube-linter@latest`), side by side in one run.
+// cold start, and kube-linter on the same files when it is built (docs/harness.md, "Peer
+// tools"), side by side in one run.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { defaultCatalog } from '../src/catalog/index';
 import { processText, fixText } from '../src/adapters/yaml/process';
+import { goToolPath, harnessPaths } from '../src/harness/paths';
 
 const DOCS = 10_000;
 const PER_FILE = 50;
@@ -74,13 +75,13 @@ console.log(`CLI cold start, one small file (median of 15): ${cold.toFixed(0)} m
 const cliAll = timeCmd(process.execPath, [cli, 'lint', '--fail-on', 'none', dir], 3);
 console.log(`CLI lint of the whole corpus (median of 3): ${cliAll.toFixed(0)} ms = ${(DOCS / (cliAll / 1000)).toFixed(0)} docs/s`);
 
-const kl = [join(homedir(), 'go', 'bin', 'kube-linter'), '/usr/local/bin/kube-linter'].find((p) => existsSync(p));
+const kl = [goToolPath(harnessPaths().cache, 'kube-linter'), join(homedir(), 'go', 'bin', 'kube-linter'), '/usr/local/bin/kube-linter'].find((p) => existsSync(p));
 if (kl) {
   const klAll = timeCmd(kl, ['lint', '--do-not-auto-add-defaults', '--include', 'no-liveness-probe,no-readiness-probe,latest-tag', dir], 3);
   const klDefault = timeCmd(kl, ['lint', dir], 3);
-  console.log(`kube-linter lint of the same corpus: ${klAll.toFixed(0)} ms with 3 checks, ${klDefault.toFixed(0)} ms with its defaults (median of 3)`);
+  console.log(`kube-linter (${kl}) lint of the same corpus: ${klAll.toFixed(0)} ms with 3 checks, ${klDefault.toFixed(0)} ms with its defaults (median of 3)`);
   console.log(`ratio kube-linter(defaults) / sidecarctl: ${(klDefault / cliAll).toFixed(2)}× (>1 means sidecarctl is faster)`);
   void small;
 } else {
-  console.log('kube-linter: not installed (go install golang.stackrox.io/kube-linter/cmd/kube-linter@latest), comparison skipped');
+  console.log(`kube-linter: not installed (see docs/harness.md "Peer tools"; expected at ${goToolPath(harnessPaths().cache, 'kube-linter')}), comparison skipped`);
 }

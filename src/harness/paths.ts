@@ -17,8 +17,8 @@ export const VERSIONS = {
   pauseImage: 'registry.k8s.io/pause:3.10.2',
   /** `helm template` renders deploy/ charts in tests (harness/build/build-go-tool.sh) */
   helm: 'v4.3.1',
-  /** peer linter measured side by side in bench/lint.bench.ts */
-  kubeLinter: 'v0.7.6',
+  /** peer linter measured side by side in bench/lint.bench.ts (built from a source checkout, docs/harness.md) */
+  kubeLinter: 'v0.8.3',
 } as const;
 
 /** A Go command built by harness/build/build-go-tool.sh (undefined-safe: callers check existence). */
