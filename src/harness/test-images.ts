@@ -7,9 +7,11 @@
 // - cloud-sql-proxy-slow: the same binary plus busybox and a wrapper that
 //   sleeps $PROXY_START_DELAY seconds before exec'ing the proxy — a slow
 //   start the upstream image cannot be told to do (seed 001);
-// - sidecarctl: node + our CLI bundle (dist/sidecarctl.mjs), when it is built.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// - sidecarctl: node + our CLI bundle (dist/sidecarctl.mjs), when it is built, and the
+//   packages the bundle leaves external (pino, prom-client, @kubernetes/client-node: see
+//   scripts/build.mjs) with their dependencies, so `sidecarctl webhook serve` runs in a pod.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { buildOciImage, importImage, busyboxFiles, type ImageFile, type ImageSpec } from './images';
 import { ensureCloudSqlProxy, ensurePause } from './build';
 import { run } from './exec';
@@ -60,6 +62,52 @@ async function nodeRuntimeFiles(): Promise<ImageFile[]> {
   return [{ path: '/usr/bin/node', from: node }, ...libs.map((l) => ({ path: l, from: l }))];
 }
 
+/** Packages scripts/build.mjs leaves out of the bundle and the webhook imports at run time. */
+export const BUNDLE_EXTERNALS = ['pino', 'prom-client', '@kubernetes/client-node'] as const;
+
+/**
+ * The installed node_modules trees of `roots` and everything they depend on (dependencies and
+ * installed optionalDependencies), resolved the way Node does (nearest node_modules upwards),
+ * as image files under /app/node_modules. Type declarations, source maps and docs are left out.
+ */
+export function nodeModulesFiles(repo: string, roots: readonly string[]): ImageFile[] {
+  const resolvePkg = (name: string, fromDir: string): string | undefined => {
+    for (let d = fromDir; ; d = dirname(d)) {
+      const p = join(d, 'node_modules', name);
+      if (existsSync(join(p, 'package.json'))) return p;
+      if (d === repo || d === dirname(d)) return undefined;
+    }
+  };
+  const seen = new Set<string>();
+  const stack: string[] = [];
+  for (const r of roots) {
+    const d = resolvePkg(r, repo);
+    if (!d) throw new Error(`image sidecarctl: package ${r} is not installed (run npm ci)`);
+    stack.push(d);
+  }
+  while (stack.length) {
+    const d = stack.pop()!;
+    if (seen.has(d)) continue;
+    seen.add(d);
+    const pj = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    for (const dep of Object.keys({ ...pj.dependencies, ...pj.optionalDependencies })) {
+      const r = resolvePkg(dep, d);
+      if (r) stack.push(r);
+      else if (!pj.optionalDependencies?.[dep]) throw new Error(`image sidecarctl: ${dep} (needed by ${relative(repo, d)}) is not installed`);
+    }
+  }
+  const files: ImageFile[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) { if (e.name !== 'node_modules') walk(p); }
+      else if (e.isFile() && !/\.(map|d\.ts|d\.mts|d\.cts|md|markdown)$/i.test(e.name)) files.push({ path: `/app/${relative(repo, p)}`, from: p, mode: 0o644 });
+    }
+  };
+  for (const d of [...seen].sort()) walk(d);
+  return files;
+}
+
 export async function imageSpecs(paths: HarnessPaths, log: HarnessLogger): Promise<ImageSpec[]> {
   const pause = await ensurePause(paths, log);
   const proxy = await ensureCloudSqlProxy(paths, log);
@@ -107,7 +155,7 @@ export async function imageSpecs(paths: HarnessPaths, log: HarnessLogger): Promi
   if (existsSync(bundle)) {
     specs.push({
       ref: IMAGE_REFS.sidecarctl,
-      files: [...(await nodeRuntimeFiles()), { path: '/app/dist/sidecarctl.mjs', content: readFileSync(bundle, 'utf8'), mode: 0o644 }],
+      files: [...(await nodeRuntimeFiles()), { path: '/app/dist/sidecarctl.mjs', content: readFileSync(bundle, 'utf8'), mode: 0o644 }, ...nodeModulesFiles(paths.repo, BUNDLE_EXTERNALS)],
       dirs: ['/tmp'],
       entrypoint: ['/usr/bin/node', '/app/dist/sidecarctl.mjs'],
       workingDir: '/app',
