@@ -86,6 +86,17 @@ export function buildPodModel(site: PodSite, catalog: Catalog): PodModel {
   };
   const recog = new Map<Container, ReturnType<typeof recognized>>();
   for (const c of [...inits, ...regular]) recog.set(c, recognized(c));
+  // Script facts once per container: the sidecar-vs-main decision below looks at the others' too.
+  const scripts = new Map<Container, ScriptFacts>();
+  const scriptOf = (c: Container): ScriptFacts => {
+    let f = scripts.get(c);
+    if (!f) {
+      const ep = entrypointOf(c);
+      f = scriptFacts(ep.script !== undefined ? ep.script : ep.argv.join(' '));
+      scripts.set(c, f);
+    }
+    return f;
+  };
 
   // A recognised sidecar image is only a *side*car when something else is the main work:
   // a DaemonSet whose one container is fluent-bit is the workload itself.
@@ -98,8 +109,7 @@ export function buildPodModel(site: PodSite, catalog: Catalog): PodModel {
     if (!c || typeof c !== 'object') return;
     const ref: ContainerRef = { name: String(c.name ?? `#${index}`), list, index };
     const native = list === 'initContainers' && c.restartPolicy === 'Always';
-    const ep = entrypointOf(c);
-    const script = ep.script !== undefined ? scriptFacts(ep.script) : scriptFacts(ep.argv.join(' '));
+    const script = scriptOf(c);
     const r = recog.get(c);
     let sidecar: SidecarIdentity | undefined;
     if (r) {
@@ -126,7 +136,7 @@ export function buildPodModel(site: PodSite, catalog: Catalog): PodModel {
     } else if (sidecar && sidecar.source !== 'catalog') role = 'sidecar';
     else if (sidecar) {
       // A catalog image is a sidecar only beside some other work: fluent-bit alone in a DaemonSet is the workload.
-      const otherWork = regular.some((o) => o !== c && o && !recog.get(o) && !scriptFacts(entrypointOf(o).script ?? entrypointOf(o).argv.join(' ')).onlyStopHack);
+      const otherWork = regular.some((o) => o !== c && o && typeof o === 'object' && !recog.get(o) && !scriptOf(o).onlyStopHack);
       role = otherWork ? 'sidecar' : 'main';
     } else role = 'main';
     infos.push({ ref, container: c, role, native, ...(sidecar ? { sidecar } : {}), script, ...(neverExits ? { neverExits } : {}) });
