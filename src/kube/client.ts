@@ -176,6 +176,9 @@ export async function connectKube(o: ConnectOptions): Promise<KubeApi> {
             if (l) r.onLine(l);
           });
           lines.on('close', () => resolve());
+          // readline re-emits the response's errors (ECONNRESET when the API server goes away):
+          // unhandled, they would crash the process.
+          lines.on('error', (e) => (r.signal.aborted ? resolve() : reject(e)));
           res.on('error', (e) => (r.signal.aborted ? resolve() : reject(e)));
         });
         req.on('error', (e) => (r.signal.aborted ? resolve() : reject(e)));

@@ -76,6 +76,8 @@ export class Reaper {
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; t: ReturnType<typeof setTimeout> }>();
   private readonly failures = new Map<string, number>();
+  /** Claims written (or maybe written) but not acted on, per pod key: see DecideOptions.ownClaims. */
+  private readonly unperformed = new Map<string, ReaperRecord>();
   private readonly watches: ListWatch<PodView>[] = [];
   private readonly stop = new AbortController();
   private active = 0;
@@ -123,6 +125,7 @@ export class Reaper {
             this.cache.delete(key);
             this.clearTimer(key);
             this.failures.delete(key);
+            this.unperformed.delete(key);
             this.metrics.tracked(this.cache.size);
           },
           synced: (n) => {
@@ -154,8 +157,13 @@ export class Reaper {
     while (this.active > 0 && this.o.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
+  private opts(key: string): DecideOptions {
+    const own = this.unperformed.get(key);
+    return { ...this.o.decide, now: this.o.now(), ...(own ? { ownClaims: own } : {}) };
+  }
+
   private consider(key: string, view: PodView): void {
-    const d = decide(view, { ...this.o.decide, now: this.o.now() });
+    const d = decide(view, this.opts(key));
     if (d.kind === 'act') this.enqueue(key);
     else if (d.kind === 'wait') this.schedule(key, d.at);
   }
@@ -224,7 +232,7 @@ export class Reaper {
   private async process(key: string): Promise<void> {
     const cached = this.cache.get(key);
     if (!cached || this.stop.signal.aborted) return;
-    const pre = decide(cached, { ...this.o.decide, now: this.o.now() });
+    const pre = decide(cached, this.opts(key));
     if (pre.kind !== 'act') {
       if (pre.kind === 'wait') this.schedule(key, pre.at);
       return;
@@ -241,7 +249,7 @@ export class Reaper {
     if (r.kind !== 'view' || r.view.uid !== cached.uid) return;
     const view = r.view;
     const now = this.o.now();
-    const d = decide(view, { ...this.o.decide, now });
+    const d = decide(view, { ...this.opts(key), now });
     if (d.kind !== 'act') {
       if (d.kind === 'wait') this.schedule(key, d.at);
       if (d.kind === 'idle' && d.reason.startsWith('cannot act')) {
@@ -254,9 +262,16 @@ export class Reaper {
     const claimed: Record<string, StopRecord> = { ...view.record };
     for (const a of d.actions) claimed[a.container] = recordAfter(a, 'claimed', now);
     let rv: string;
+    // Until the claim's answer arrives we do not know whether it was stored; if the answer is
+    // lost, the stored claim is recognised as ours (and not yet acted on) by the next decision.
+    const own: Record<string, StopRecord> = {};
+    for (const a of d.actions) own[a.container] = claimed[a.container]!;
+    this.unperformed.set(key, own);
     try {
       rv = await this.writeRecord(view, claimed, view.resourceVersion);
+      this.unperformed.delete(key);
     } catch (e) {
+      if (e instanceof KubeHttpError && (e.status === 409 || e.status === 404 || e.status === 422)) this.unperformed.delete(key);
       if (e instanceof KubeHttpError && e.status === 409) {
         this.schedule(key, this.o.now() + CONFLICT_RETRY_MS);
         return;

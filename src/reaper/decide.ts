@@ -68,6 +68,10 @@ function decideOne(plan: SidecarPlan, run: ContainerRun | undefined, rec: StopRe
     case 'gave-up':
       return { idle: `"${plan.name}": gave up` };
     case 'claimed': {
+      const own = o.ownClaims?.[plan.name];
+      if (own && own.run === rec.run && own.step === rec.step && own.attempt === rec.attempt && own.at === rec.at) {
+        return actionAt(plan, run.id, rec.step, rec.attempt, o, 'our own claim, not yet performed');
+      }
       // An attempt was claimed but never reported: its process died (or lost leadership) mid-way.
       const t = rec.at + o.claimTimeoutMs;
       return o.now >= t ? actionAt(plan, run.id, rec.step, rec.attempt + 1, o, 'retry of an unfinished attempt') : { wait: t, reason: `"${plan.name}": an attempt is in flight` };

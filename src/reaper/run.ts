@@ -1,6 +1,5 @@
 // Wires the reaper: kube client, logger, metrics, HTTP endpoints, leader election, controller.
-// Returns the exit code: 0 after a graceful shutdown, 3 when leadership was lost (exit so the
-// process restarts and rejoins the election cleanly, as controller-runtime does), 1 on a fatal error.
+// Returns the exit code: 0 after a graceful shutdown, 1 on a fatal error.
 import type { Writable } from 'node:stream';
 import type { Catalog } from '../catalog/types';
 import { connectKube, type KubeApi } from '../kube/client';
@@ -82,32 +81,44 @@ export async function runReaper(s: ReaperSettings, d: RunDeps): Promise<number> 
   d.onListening?.(server.port);
   log.info({ listen: `${s.listen.host}:${server.port}`, server: api.server, namespaces: s.namespaces.length ? s.namespaces : 'all', leaderElect: s.leaderElect }, 'reaper starting');
 
-  const startReaper = () => {
-    reaper = makeReaper();
-    reaper.start();
-  };
-  let lost: string | undefined;
+  // Leadership lost (the lease could not be renewed in time, e.g. while the API server restarts):
+  // stop acting at once — another replica may lead now — and stand for election again in this
+  // process, as client-go's `leaderelection.RunOrDie` in a loop does. State lives on the pods, so a
+  // new term starts from a fresh list and loses nothing.
+  let terms = 0;
   const stopped = new Promise<void>((resolve) => {
     if (d.shutdown.aborted) resolve();
     d.shutdown.addEventListener('abort', () => resolve(), { once: true });
-    if (s.leaderElect) {
+  });
+  if (!s.leaderElect) {
+    reaper = makeReaper();
+    reaper.start();
+  } else {
+    const elect = () => {
       elector = new LeaderElector({
         api, namespace: s.leaseNamespace, name: s.leaseName, identity: s.identity, timings: s.timings, now: d.now, sleep: abortableSleep, log,
         onStartedLeading: () => {
+          terms++;
           bundle.setLeader(true);
-          startReaper();
+          reaper = makeReaper();
+          reaper.start();
         },
         onStoppedLeading: (why) => {
           bundle.setLeader(false);
-          lost = why;
-          log.error({ why }, 'leader election: lost the lease; stopping');
-          resolve();
+          log.error({ why }, 'leader election: lost the lease; stopping work and standing again');
+          const r = reaper;
+          reaper = undefined;
+          void (async () => {
+            await r?.close();
+            if (!d.shutdown.aborted) elect();
+          })();
         },
         onNewLeader: (id) => log.info({ leader: id }, 'leader election: current leader'),
       });
       void elector.start();
-    } else startReaper();
-  });
+    };
+    elect();
+  }
   await stopped;
   log.info({}, 'reaper stopping');
   await reaper?.close();
@@ -115,5 +126,6 @@ export async function runReaper(s: ReaperSettings, d: RunDeps): Promise<number> 
   await server.close();
   if (!d.api) api.close();
   await new Promise<void>((r) => log.flush(() => r()));
-  return lost ? 3 : 0;
+  log.info({ terms }, 'reaper stopped');
+  return 0;
 }

@@ -89,6 +89,10 @@ export interface DecideOptions {
   readonly baseBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly lastResort: LastResort;
+  /** Claims this process wrote (or tried to write) without performing the action, e.g. because
+   *  the claim's response was lost when the API server went away. A `claimed` record equal to
+   *  one of these is ours and was not acted on: act now instead of waiting for the claim to expire. */
+  readonly ownClaims?: ReaperRecord;
 }
 
 export interface StopAction {

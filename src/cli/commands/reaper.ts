@@ -137,6 +137,6 @@ export function register(program: Command, ctx: CliContext, deps: { shutdown?: (
       const s = parseReaperFlags(flags, ctx.env);
       const { runReaper } = await import('../../reaper/run');
       const code = await runReaper(s, { stderr: ctx.io.stderr, now: ctx.now, shutdown: (deps.shutdown ?? processShutdown)(), version: VERSION, catalog: defaultCatalog });
-      if (code !== 0) throw new CliError(code === 3 ? 'lost leadership; exiting so a restart rejoins the election' : 'the reaper stopped with an error (see the log)', code === 3 ? 3 : ExitCode.findings);
+      if (code !== 0) throw new CliError('the reaper stopped with an error (see the log)', ExitCode.findings);
     });
 }

@@ -172,3 +172,11 @@ test('property: mainsDone agrees with the kubelet restart rule', () => {
     assert.equal(g.ok, !restarts && view.phase === 'Running' && !view.deleting);
   }), { numRuns: 2000 });
 });
+
+test('a claim whose answer was lost is recognised as our own and acted on at once; anyone else\'s waits', () => {
+  const claimed: StopRecord = { run: 'c://proxy-1', step: 0, attempt: 1, status: 'claimed', at: NOW };
+  const mine = decide(pod({ record: { proxy: claimed } }), { ...o, now: NOW + 10, ownClaims: { proxy: claimed } });
+  assert.ok(mine.kind === 'act' && mine.actions[0]!.attempt === 1 && mine.actions[0]!.step === 0);
+  const other = decide(pod({ record: { proxy: claimed } }), { ...o, now: NOW + 10, ownClaims: { proxy: { ...claimed, at: NOW - 5 } } });
+  assert.equal(other.kind, 'wait');
+});
