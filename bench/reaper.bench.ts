@@ -1,0 +1,102 @@
+// Reaper at scale against a real kube-apiserver (our own apiserver-only instance, no kubelet):
+// 10,000 synthetic pods with a sidecar listed in the annotation, statuses patched as a kubelet
+// would. The reaper runs as a real process (`node bin/sidecarctl.mjs reaper`). Then the main
+// containers of a sample of pods finish at a steady rate; for each, the time from the status patch
+// (the kubelet reporting the last main's termination) to the sidecar's stop request arriving at its
+// admin endpoint is the reaction latency. Also prints the reaper's memory (RSS) with 10k pods cached.
+// Targets: p99 ≤ 1 s, RSS ≤ 64 MiB.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { harnessPaths, VERSIONS } from '../src/harness/paths';
+import { startApiserverOnly } from '../src/harness/apiserver-only';
+import { KubeClient, waitFor } from '../src/harness/kube';
+import { startReaper } from '../test/e2e/fixtures/reaper/support';
+import { syntheticPod, runningStatus, mainDoneStatus, patchStatus, pool, quitRecorder, ipFor, percentile, rssOf } from '../test/e2e/fixtures/reaper/synthetic';
+
+const PODS = Number(process.env.BENCH_REAPER_PODS ?? 10_000);
+const SAMPLE = Number(process.env.BENCH_REAPER_SAMPLE ?? 1000);
+const RATE = Number(process.env.BENCH_REAPER_RATE ?? 50); // main terminations per second
+const NS = 'default';
+
+const paths = harnessPaths();
+const apiserverBin = join(paths.bin('k8s', VERSIONS.kubernetes), 'kube-apiserver');
+if (!existsSync(apiserverBin)) {
+  console.log(`skipped: kube-apiserver ${VERSIONS.kubernetes} is not built (${apiserverBin}); run bash .ci/cluster-setup.sh`);
+  process.exit(0);
+}
+if (!existsSync(join(paths.repo, 'dist', 'sidecarctl.mjs'))) {
+  console.log('skipped: dist/sidecarctl.mjs is not built; run npm run build');
+  process.exit(0);
+}
+let etcdOk = true;
+try {
+  await import('node:child_process').then((cp) => cp.execFileSync('etcd', ['--version'], { stdio: 'ignore' }));
+} catch {
+  etcdOk = false;
+}
+if (!etcdOk) {
+  console.log('skipped: etcd is not installed (Debian etcd-server); run bash .ci/cluster-setup.sh');
+  process.exit(0);
+}
+
+const apiserver = await startApiserverOnly({ version: '1.36', extraArgs: ['--max-requests-inflight=1000', '--max-mutating-requests-inflight=500'] });
+const client = KubeClient.fromKubeconfig(apiserver.kubeconfig);
+const rec = await quitRecorder();
+let reaper: ReturnType<typeof startReaper> | undefined;
+try {
+  const t0 = Date.now();
+  const idx = Array.from({ length: PODS }, (_, i) => i);
+  await pool(idx, 24, async (i) => {
+    await client.create(syntheticPod(i, rec.port) as never, NS);
+    await patchStatus(client, NS, `job-${i}`, runningStatus(i, Date.now()));
+  });
+  console.log(`created ${PODS} pods (Running, main and sidecar running) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const tStart = Date.now();
+  reaper = startReaper({ kubeconfig: apiserver.kubeconfig, identity: 'bench', args: ['-n', NS, '--lease-namespace', NS, '--stop-timeout', '120s'] });
+  await waitFor('reaper cached every pod', async () => {
+    const r = await fetch(`http://127.0.0.1:${await metricsPort()}/metrics`).catch(() => undefined);
+    const m = r ? /sidecarctl_reaper_tracked_pods (\d+)/.exec(await r.text()) : null;
+    return m && Number(m[1]) >= PODS ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 250 });
+  const synced = (Date.now() - tStart) / 1000;
+  const memSynced = rssOf(reaper.proc.pid!);
+  console.log(`reaper started, leader and ${PODS} pods cached in ${synced.toFixed(1)} s; RSS ${memSynced.rssMiB.toFixed(1)} MiB`);
+
+  // Steady stream of main terminations over a sample of pods spread across the set.
+  const step = Math.max(1, Math.floor(PODS / SAMPLE));
+  const sample = Array.from({ length: Math.min(SAMPLE, PODS) }, (_, k) => k * step);
+  const sentAt = new Map<number, number>();
+  const interval = 1000 / RATE;
+  const tRun = Date.now();
+  await pool(sample.map((i, k) => ({ i, k })), 16, async ({ i, k }) => {
+    const due = tRun + k * interval;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sentAt.set(i, Date.now());
+    await patchStatus(client, NS, `job-${i}`, mainDoneStatus(i, Date.now()));
+  });
+  await waitFor('every sampled sidecar stopped', async () => (sample.every((i) => rec.hits.has(ipFor(i))) ? true : undefined), { timeoutMs: 120_000, intervalMs: 200 });
+  await new Promise((r) => setTimeout(r, 2000));
+  const lat = sample.map((i) => rec.hits.get(ipFor(i))![0]! - sentAt.get(i)!).sort((a, b) => a - b);
+  const dup = sample.filter((i) => (rec.hits.get(ipFor(i))?.length ?? 0) > 1).length;
+  const stray = [...rec.hits.keys()].length - sample.length;
+  const mem = rssOf(reaper.proc.pid!);
+  const metrics = await (await fetch(`http://127.0.0.1:${await metricsPort()}/metrics`)).text();
+  const actions = /sidecarctl_reaper_actions_total\{strategy="http",outcome="sent"\} (\d+)/.exec(metrics)?.[1];
+  console.log('');
+  console.log(`reaper, ${PODS} pods watched, ${sample.length} main terminations at ${RATE}/s (status patch → stop request at the sidecar):`);
+  console.log(`  reaction latency  p50 ${percentile(lat, 50)} ms   p90 ${percentile(lat, 90)} ms   p99 ${percentile(lat, 99)} ms   max ${lat[lat.length - 1]} ms   (target p99 ≤ 1000 ms)`);
+  console.log(`  reaper memory     RSS ${mem.rssMiB.toFixed(1)} MiB now, ${memSynced.rssMiB.toFixed(1)} MiB after the list, peak ${mem.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
+  console.log(`  actions           ${actions ?? '?'} http stop requests; duplicates ${dup}; requests to pods whose main still ran ${stray}`);
+  console.log(`  per action        GET pod, PATCH claim, POST /quitquitquit, POST Event, PATCH outcome`);
+} finally {
+  await reaper?.kill('SIGTERM');
+  await rec.close();
+  client.close();
+  await apiserver.stop();
+}
+
+async function metricsPort(): Promise<number> {
+  return reaper!.port();
+}
