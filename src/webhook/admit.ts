@@ -131,17 +131,68 @@ export function reviewPod(pod: Record<string, unknown>, namespace: string, opts:
 }
 
 /** Parses and answers one AdmissionReview request body. Never throws. */
-export function admitReviewText(text: string, opts: AdmitOptions): AdmitResult {
+export function admitReviewText(text: string, opts: AdmitOptions, rc: ReviewContext = {}): AdmitResult {
   let review: unknown;
   try {
     review = JSON.parse(text);
   } catch (e) {
     return badRequest(`malformed JSON: ${(e as Error).message}`);
   }
-  return admitReview(review, opts);
+  return admitReview(review, opts, rc);
 }
 
-export function admitReview(review: unknown, opts: AdmitOptions): AdmitResult {
+/**
+ * Warnings for a workload (Deployment, Job, CronJob, …) as it is created or its pod template
+ * changes: its pods will be fixed at admission (said once, with what changes), and what cannot be
+ * fixed. Never a patch: rewriting templates would fight whoever owns the manifest (GitOps,
+ * Helm); pods are fixed where they are created, and `sidecarctl fix` fixes the source.
+ * This is how people who create Jobs see the hazards: warnings on the Job's pods go to the controller.
+ */
+export function reviewWorkload(obj: Record<string, unknown>, old: Record<string, unknown> | undefined, namespace: string, opts: AdmitOptions): { outcome: Outcome; warnings: string[]; detail?: string } {
+  // Pods are reviewed (and fixed) by reviewPod; only objects with pod templates come here.
+  const sites = obj.kind === 'Pod' ? [] : findPodSites(obj).sites;
+  if (!sites.length) return { outcome: 'skipped', warnings: [], detail: 'no pod template' };
+  const oldSpecs = old ? findPodSites(old).sites.map((x) => JSON.stringify(x.spec)) : [];
+  const ctx = { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
+  const warnings: string[] = [];
+  const what = `${String(obj.kind)}/${String(getName(obj))}`;
+  for (const site of sites) {
+    // An update that leaves the template alone (labels, replicas) is not worth repeating warnings.
+    if (old && oldSpecs.includes(JSON.stringify(site.spec))) continue;
+    const decision = decide({ namespace, podAnnotations: site.annotations, settings: opts, version: opts.version });
+    if (decision.action === 'skip') continue;
+    const a = analyzeSite(site, ctx);
+    if (decision.action === 'fix' && a.changes.length) {
+      const native = [...new Set(a.changes.filter((c) => c.kind === 'move-to-init' || (c.kind === 'set-field' && c.field === 'restartPolicy')).map((c) => c.container))];
+      const removed = a.changes.filter((c) => c.kind === 'remove-container').map((c) => c.container);
+      const probed = [...new Set(a.changes.filter((c) => c.kind === 'set-field' && c.field === 'startupProbe').map((c) => c.container))].filter((n) => !native.includes(n));
+      const parts = [...(native.length ? [`native sidecar ${native.join(', ')}`] : []), ...(removed.length ? [`${removed.join(', ')} removed`] : []), ...(probed.length ? [`startupProbe for ${probed.join(', ')}`] : [])];
+      warnings.push(clip(`sidecarctl: pods of ${what} are fixed as they are created (${parts.join('; ') || `${a.changes.length} change(s)`}); \`sidecarctl fix\` makes the manifest say so`));
+      const fixed: PodSite = { ...site, spec: applyJsonPatch({ spec: site.spec }, changesToJsonPatch(site.spec, a.changes, { podPath: ['spec'] }), { copy: 'path' }).spec };
+      warnings.push(...warningsOf(analyzeSite(fixed, ctx).findings));
+    } else {
+      warnings.push(...warningsOf(a.findings));
+    }
+  }
+  const unique = [...new Set(warnings)].slice(0, MAX_WARNINGS);
+  return { outcome: unique.length ? 'warned' : 'unchanged', warnings: unique };
+}
+
+function getName(obj: Record<string, unknown>): string {
+  const md = isRecord(obj.metadata) ? obj.metadata : {};
+  return typeof md.name === 'string' ? md.name : typeof md.generateName === 'string' ? `${md.generateName}*` : '?';
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_WARNING_CHARS ? text : text.slice(0, MAX_WARNING_CHARS - 1) + '…';
+}
+
+export interface ReviewContext {
+  /** A validating call (workload warnings): never return a patch. */
+  readonly validating?: boolean;
+}
+
+export function admitReview(review: unknown, opts: AdmitOptions, rc: ReviewContext = {}): AdmitResult {
   if (!isRecord(review)) return badRequest('body is not a JSON object');
   if (review.kind !== 'AdmissionReview' || review.apiVersion !== 'admission.k8s.io/v1') {
     return badRequest(`expected an admission.k8s.io/v1 AdmissionReview, got ${String(review.apiVersion)} ${String(review.kind)}`);
@@ -151,16 +202,23 @@ export function admitReview(review: unknown, opts: AdmitOptions): AdmitResult {
   if (typeof req.uid !== 'string' || req.uid === '') return badRequest('AdmissionReview request has no uid');
   const uid = req.uid;
   const kind = isRecord(req.kind) ? req.kind : {};
-  if (kind.group !== '' || kind.kind !== 'Pod' || req.operation !== 'CREATE' || (req.subResource !== undefined && req.subResource !== '')) {
-    return respond(uid, 'skipped', [], [], [], `not a Pod CREATE (${String(kind.kind)} ${String(req.operation)}${req.subResource ? '/' + String(req.subResource) : ''})`);
-  }
-  if (!isRecord(req.object)) return respond(uid, 'skipped', [], [], [], 'request has no object');
+  const sub = req.subResource !== undefined && req.subResource !== '';
+  const describe = `${String(kind.kind)} ${String(req.operation)}${sub ? '/' + String(req.subResource) : ''}`;
+  if (sub || !isRecord(req.object)) return respond(uid, 'skipped', [], [], [], `nothing to review (${describe})`);
   const ns = typeof req.namespace === 'string' ? req.namespace : isRecord(req.object.metadata) && typeof req.object.metadata.namespace === 'string' ? req.object.metadata.namespace : '';
+  const isPod = kind.group === '' && kind.kind === 'Pod';
   try {
-    const r = reviewPod(req.object, ns, opts);
-    return respond(uid, r.outcome, r.patch, r.warnings, r.changes, r.detail);
+    if (isPod && req.operation === 'CREATE' && !rc.validating) {
+      const r = reviewPod(req.object, ns, opts);
+      return respond(uid, r.outcome, r.patch, r.warnings, r.changes, r.detail);
+    }
+    if (!isPod && (req.operation === 'CREATE' || req.operation === 'UPDATE')) {
+      const r = reviewWorkload(req.object, req.operation === 'UPDATE' && isRecord(req.oldObject) ? req.oldObject : undefined, ns, opts);
+      return respond(uid, r.outcome, [], r.warnings, [], r.detail);
+    }
+    return respond(uid, 'skipped', [], [], [], `nothing to review (${describe})`);
   } catch (e) {
-    // Fail open, visibly: the pod is admitted unchanged and the user is told why.
-    return respond(uid, 'error', [], ['sidecarctl: could not review this pod; it was admitted unchanged'], [], `internal error: ${(e as Error)?.message ?? String(e)}`);
+    // Fail open, visibly: the object is admitted unchanged and the user is told why.
+    return respond(uid, 'error', [], ['sidecarctl: could not review this object; it was admitted unchanged'], [], `internal error: ${(e as Error)?.message ?? String(e)}`);
   }
 }

@@ -40,9 +40,10 @@ export const MATCH_CONDITIONS = {
   notOptedOut: { name: 'not-opted-out', expression: `!(${hasAnn}) || !(${ann}.lowerAscii() in ${OPTED_OUT_VALUES})` },
   hasCandidates: { name: 'has-sidecar-candidates', expression: 'object.spec.containers.size() > 1 || (has(object.spec.initContainers) && object.spec.initContainers.size() > 0)' },
   podOptedIn: { name: 'pod-opted-in', expression: `${hasAnn} && ${ann}.lowerAscii() in ${OPTED_IN_VALUES}` },
+  workloadNotOptedOut: { name: 'not-opted-out', expression: `!(${hasAnn}) || !(${ann}.lowerAscii() in ${OPTED_OUT_VALUES})` },
 } as const;
 
-export function webhookConfiguration(o: WebhookConfigOptions): Record<string, unknown> {
+function checked(o: WebhookConfigOptions) {
   if (!o.url === !o.service) throw new Error('give either a URL or a Service for the webhook');
   if (o.timeoutSeconds !== undefined && !(Number.isInteger(o.timeoutSeconds) && o.timeoutSeconds >= 1 && o.timeoutSeconds <= 30)) {
     throw new Error(`timeoutSeconds must be an integer from 1 to 30 (admissionregistration.k8s.io/v1 validation), got ${o.timeoutSeconds}`);
@@ -52,6 +53,48 @@ export function webhookConfiguration(o: WebhookConfigOptions): Record<string, un
     ...(o.url ? { url: o.url.replace(/\/+$/, '') + path } : { service: { name: o.service!.name, namespace: o.service!.namespace, port: o.service!.port, path } }),
     ...(o.caBundlePem && !o.certManagerCertificate ? { caBundle: Buffer.from(o.caBundlePem).toString('base64') } : {}),
   });
+  const metadata = (name: string) => ({
+    name,
+    labels: { 'app.kubernetes.io/name': 'sidecarctl-webhook' },
+    ...(o.certManagerCertificate ? { annotations: { 'cert-manager.io/inject-ca-from': o.certManagerCertificate } } : {}),
+  });
+  const notExcluded = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded };
+  return { excluded, clientConfig, metadata, notExcluded };
+}
+
+/** Workload kinds whose templates are reviewed for warnings (src/core/workloads.ts BUILTIN_WORKLOADS). */
+export const WORKLOAD_RULES = [
+  { operations: ['CREATE', 'UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], scope: 'Namespaced' },
+  { operations: ['CREATE', 'UPDATE'], apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'], scope: 'Namespaced' },
+];
+
+/**
+ * Warnings for people who create workloads (a Job's pod is created by the Job controller, so
+ * warnings about it never reach the person who wrote the Job). A *validating* configuration:
+ * validating webhooks run in parallel, so this adds no serial latency, and it never patches.
+ * Opt-in by namespace label only (the same label as the pods).
+ */
+export function workloadWarningsConfiguration(o: WebhookConfigOptions): Record<string, unknown> {
+  const { clientConfig, metadata, notExcluded } = checked(o);
+  const common = {
+    admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: o.failurePolicy ?? 'Ignore', timeoutSeconds: o.timeoutSeconds ?? 3,
+    matchPolicy: 'Equivalent', rules: WORKLOAD_RULES, matchConditions: [MATCH_CONDITIONS.workloadNotOptedOut],
+  };
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: metadata(`${o.name}-workloads`),
+    webhooks: [
+      { name: 'workloads.webhook.sidecarctl.dev', clientConfig: clientConfig('/validate'), ...common,
+        namespaceSelector: { matchExpressions: [{ key: OPT_KEY, operator: 'In', values: ['enabled'] }, notExcluded] } },
+      { name: 'warn-workloads.webhook.sidecarctl.dev', clientConfig: clientConfig('/validate/warn'), ...common,
+        namespaceSelector: { matchExpressions: [{ key: OPT_KEY, operator: 'In', values: ['warn'] }, notExcluded] } },
+    ],
+  };
+}
+
+export function webhookConfiguration(o: WebhookConfigOptions): Record<string, unknown> {
+  const { clientConfig, metadata, notExcluded } = checked(o);
   const common = {
     admissionReviewVersions: ['v1'],
     sideEffects: 'None',
@@ -61,15 +104,10 @@ export function webhookConfiguration(o: WebhookConfigOptions): Record<string, un
     matchPolicy: 'Equivalent',
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
   };
-  const notExcluded = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded };
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
-    metadata: {
-      name: o.name,
-      labels: { 'app.kubernetes.io/name': 'sidecarctl-webhook' },
-      ...(o.certManagerCertificate ? { annotations: { 'cert-manager.io/inject-ca-from': o.certManagerCertificate } } : {}),
-    },
+    metadata: metadata(o.name),
     webhooks: [
       { name: 'namespaces.webhook.sidecarctl.dev', clientConfig: clientConfig('/mutate'), ...common,
         namespaceSelector: { matchExpressions: [{ key: OPT_KEY, operator: 'In', values: ['enabled'] }, notExcluded] },

@@ -51,6 +51,14 @@ export interface WebhookServer {
   shutdown(o?: { drainMs?: number; graceMs?: number }): Promise<void>;
 }
 
+/** /mutate: pods (fix); /validate: workloads (warnings only); …/warn: warn-mode namespaces. */
+const ROUTES: Readonly<Record<string, { warn: boolean; validating: boolean }>> = {
+  '/mutate': { warn: false, validating: false },
+  '/mutate/warn': { warn: true, validating: false },
+  '/validate': { warn: false, validating: true },
+  '/validate/warn': { warn: true, validating: true },
+};
+
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024 + 64 * 1024;
 
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
@@ -99,7 +107,8 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       }
       return send(res, 404, 'not found\n', 'text/plain');
     }
-    if (path !== '/mutate' && path !== '/mutate/warn') return send(res, 404, 'not found\n', 'text/plain');
+    const route = ROUTES[path];
+    if (!route) return send(res, 404, 'not found\n', 'text/plain');
     const started = o.monotonicMs();
     const bad = (message: string) => finish(res, started, { status: 400, body: message, outcome: 'bad-request', changes: [], patch: [], warnings: [], detail: message });
     if (req.method !== 'POST') return bad(`${req.method} not allowed; POST an AdmissionReview`);
@@ -132,7 +141,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       if (aborted) return;
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
       const opts = o.admitOptions();
-      finish(res, started, admitReviewText(text, path === '/mutate/warn' ? { ...opts, mode: 'warn' } : opts));
+      finish(res, started, admitReviewText(text, route.warn ? { ...opts, mode: 'warn' } : opts, { validating: route.validating }));
     });
   }
 

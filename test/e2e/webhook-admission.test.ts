@@ -78,10 +78,15 @@ before(async () => {
     const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.on, '-o', 'json', '-f', '-'], { stdin: stringify(seedPod('probe')) });
     return r.code === 0 && JSON.parse(r.stdout).spec.initContainers ? true : undefined;
   }, { timeoutMs: 30_000, intervalMs: 300 });
+  await waitFor('workload warnings in effect', async () => {
+    const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.on, '-f', '-'], { stdin: JSON.stringify(seedJob('probe')) });
+    return r.code === 0 && r.stderr.includes('Warning: sidecarctl') ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 300 });
 });
 
 after(async () => {
   await kubectl(cluster.kubeconfig, ['delete', 'mutatingwebhookconfiguration', CONFIG, INJECTOR, '--ignore-not-found']);
+  await kubectl(cluster.kubeconfig, ['delete', 'validatingwebhookconfiguration', `${CONFIG}-workloads`, '--ignore-not-found']);
   for (const n of Object.values(ns)) await client.delete('v1', 'Namespace', n).catch(() => {});
   await wh?.stop();
   injector?.close();
@@ -107,8 +112,9 @@ test('kubectl create Pod in an opted-in namespace: stored as a native sidecar po
   assert.deepEqual(norm(stored.spec.containers), norm(cli.stored.spec.containers));
 });
 
-test('kubectl create Job: the Job controller\'s pod is fixed at admission', async () => {
-  await create(ns.on, seedJob('bootloader-job'));
+test('kubectl create Job: kubectl shows what will happen to its pods; the Job controller\'s pod is fixed at admission', async () => {
+  const { stderr } = await create(ns.on, seedJob('bootloader-job'));
+  assert.match(stderr, /Warning: sidecarctl: pods of Job\/bootloader-job are fixed as they are created \(native sidecar cloud-sql-proxy; stop-cloud-sql-proxy removed\)/);
   const pod = await waitFor('the Job\'s pod', async () => (await client.list<Pod>('v1', 'Pod', ns.on, 'job-name=bootloader-job'))[0], { timeoutMs: 30_000 });
   assert.deepEqual(pod.spec!.initContainers!.map((c) => [c.name, c.restartPolicy]), [['cloud-sql-proxy', 'Always']]);
   assert.deepEqual(names(pod.spec!.containers), ['airbyte-bootloader']);
@@ -189,7 +195,17 @@ test('/healthz, /readyz and /metrics', async () => {
   assert.ok(await metric('patched') >= 5);
 });
 
-test('fail-open: with the webhook process stopped, pods are still admitted (unchanged)', async () => {
+test('fail-open: a hung webhook (SIGSTOP) costs one timeout; a stopped one nothing; pods are admitted unchanged', async () => {
+  wh.child.kill('SIGSTOP');
+  let hung;
+  try {
+    hung = await create(ns.on, seedPod('webhook-hung'));
+  } finally {
+    wh.child.kill('SIGCONT');
+  }
+  assert.equal(hung.stored.spec.initContainers, undefined);
+  assert.ok(hung.ms >= 2500 && hung.ms < 3000 + 3000, `admitted after the 3 s timeout (took ${hung.ms} ms)`);
+  console.log(`# pod create with the webhook hung (SIGSTOP, timeoutSeconds 3, failurePolicy Ignore): ${hung.ms} ms through kubectl`);
   assert.equal(await wh.stop(), 0, `graceful exit:\n${wh.logs().slice(-2000)}`);
   assert.match(wh.logs(), /"msg":"webhook stopped"/);
   const r = await create(ns.on, seedPod('webhook-down'));

@@ -64,6 +64,16 @@ test('helm install of the chart: the webhook pod turns ready and fixes pods in o
   assert.deepEqual(stored.spec.initContainers?.map((c: any) => [c.name, c.restartPolicy]), [['cloud-sql-proxy', 'Always']], `patched by the in-cluster webhook\n${await logsNow()}`);
   assert.deepEqual(stored.spec.containers.map((c: any) => c.name), ['airbyte-bootloader']);
   assert.match(await logsNow(), /"outcome":"patched"/);
+  // the chart's ValidatingWebhookConfiguration: people who create Jobs hear what happens to their pods
+  const jobObj = { ...job, metadata: { name: 'bootloader' }, spec: { ...job.spec, template: { ...job.spec.template, spec: podObj.spec } } };
+  // (the apiserver picks up new webhook configurations through an informer: wait for it with dry runs)
+  await waitFor('workload warnings in effect', async () => {
+    const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', APPS, '-f', '-'], { stdin: JSON.stringify(jobObj) });
+    return r.stderr.includes('Warning: sidecarctl') ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 300 });
+  const jobRun = await kubectl(cluster.kubeconfig, ['create', '-n', APPS, '-f', '-'], { stdin: JSON.stringify(jobObj) });
+  assert.equal(jobRun.code, 0, jobRun.stderr);
+  assert.match(jobRun.stderr, /Warning: sidecarctl: pods of Job\/bootloader are fixed as they are created/);
   // its own namespace is never mutated
   const own = await kubectl(cluster.kubeconfig, ['create', '-n', NS, '-o', 'json', '-f', '-'], { stdin: JSON.stringify({ ...podObj, metadata: { name: 'own', annotations: { 'sidecarctl.dev/webhook': 'enabled' } } }) });
   assert.equal(own.code, 0, own.stderr);

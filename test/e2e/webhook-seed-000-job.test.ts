@@ -42,6 +42,7 @@ before(async () => {
 
 after(async () => {
   await kubectl(cluster.kubeconfig, ['delete', 'mutatingwebhookconfiguration', CONFIG, '--ignore-not-found']);
+  await kubectl(cluster.kubeconfig, ['delete', 'validatingwebhookconfiguration', `${CONFIG}-workloads`, '--ignore-not-found']);
   await client?.delete('v1', 'Namespace', NS).catch(() => {});
   await wh?.stop();
   client?.close();

@@ -14,7 +14,7 @@ import { parseKubeVersion } from '../../core/kube-version';
 import { ALL_RULES } from '../../core/rules/index';
 import type { AdmitOptions } from '../../webhook/admit';
 import { generateWebhookPki, serviceHosts } from '../../webhook/certs';
-import { webhookConfiguration } from '../../webhook/config';
+import { webhookConfiguration, workloadWarningsConfiguration } from '../../webhook/config';
 import { effectiveVersion, type Mode } from '../../webhook/policy';
 import { DEFAULT_MAX_BODY_BYTES, startWebhookServer } from '../../webhook/server';
 import { withRecognitionCache } from '../../webhook/recognition-cache';
@@ -161,7 +161,7 @@ export function register(program: Command, ctx: CliContext): void {
     });
 
   webhook.command('config')
-    .description('print (or --apply) the MutatingWebhookConfiguration')
+    .description('print (or --apply) the MutatingWebhookConfiguration (pods) and ValidatingWebhookConfiguration (workload warnings)')
     .option('--name <name>', 'configuration name', 'sidecarctl-webhook')
     .option('--url <url>', 'webhook base URL (a webhook outside the cluster), e.g. https://127.0.0.1:8443')
     .option('--service <name>', 'Service in front of the webhook pods')
@@ -186,26 +186,39 @@ export function register(program: Command, ctx: CliContext): void {
         if (!caBundlePem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--ca-file: ${f.caFile} holds no PEM certificate`);
       }
       let cfg: Record<string, unknown>;
+      let workloads: Record<string, unknown>;
       try {
-        cfg = webhookConfiguration({
+        const cfgOpts = {
           name: f.name, namespace: f.namespace,
           ...(f.url ? { url: f.url } : { service: { name: f.service!, namespace: f.namespace, port: intFlag(f.servicePort, '--service-port', 1, 65535) } }),
           ...(caBundlePem ? { caBundlePem } : {}), ...(f.certManager ? { certManagerCertificate: f.certManager } : {}),
-          timeoutSeconds: intFlag(f.timeout, '--timeout', 1, 30), failurePolicy: f.failurePolicy, ...(f.excludeNamespace ? { excludedNamespaces: f.excludeNamespace } : {}),
-        });
+          timeoutSeconds: intFlag(f.timeout, '--timeout', 1, 30), failurePolicy: f.failurePolicy as 'Ignore' | 'Fail', ...(f.excludeNamespace ? { excludedNamespaces: f.excludeNamespace } : {}),
+        };
+        cfg = webhookConfiguration(cfgOpts);
+        workloads = workloadWarningsConfiguration(cfgOpts);
       } catch (e) { throw new CliError((e as Error).message); }
-      if (!f.apply) { ctx.io.stdout.write(stringify(cfg, { lineWidth: 0, aliasDuplicateObjects: false })); return; }
+      if (!f.apply) {
+        ctx.io.stdout.write(stringify(cfg, { lineWidth: 0, aliasDuplicateObjects: false }) + '---\n' + stringify(workloads, { lineWidth: 0, aliasDuplicateObjects: false }));
+        return;
+      }
       const k8s = await import('@kubernetes/client-node');
       const kc = new k8s.KubeConfig();
       if (f.kubeconfig) kc.loadFromFile(resolve(ctx.cwd, f.kubeconfig)); else kc.loadFromDefault();
       const api = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
-      const body = cfg as unknown as import('@kubernetes/client-node').V1MutatingWebhookConfiguration;
+      type K8s = typeof import('@kubernetes/client-node');
+      const notFound = (e: { code?: number }) => { if (e?.code === 404) return undefined; throw e; };
+      const m = cfg as unknown as InstanceType<K8s['V1MutatingWebhookConfiguration']>;
+      const v = workloads as unknown as InstanceType<K8s['V1ValidatingWebhookConfiguration']>;
+      const vName = v.metadata!.name!;
       try {
-        const existing = await api.readMutatingWebhookConfiguration({ name: f.name }).catch((e: { code?: number }) => { if (e?.code === 404) return undefined; throw e; });
-        if (existing) await api.replaceMutatingWebhookConfiguration({ name: f.name, body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
-        else await api.createMutatingWebhookConfiguration({ body });
-      } catch (e) { throw new CliError(`cannot apply MutatingWebhookConfiguration ${f.name}: ${(e as Error).message}`); }
-      ctx.io.stderr.write(`MutatingWebhookConfiguration ${f.name} applied\n`);
+        const existing = await api.readMutatingWebhookConfiguration({ name: f.name }).catch(notFound);
+        if (existing) await api.replaceMutatingWebhookConfiguration({ name: f.name, body: { ...m, metadata: { ...m.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
+        else await api.createMutatingWebhookConfiguration({ body: m });
+        const existingV = await api.readValidatingWebhookConfiguration({ name: vName }).catch(notFound);
+        if (existingV) await api.replaceValidatingWebhookConfiguration({ name: vName, body: { ...v, metadata: { ...v.metadata, resourceVersion: existingV.metadata?.resourceVersion } } });
+        else await api.createValidatingWebhookConfiguration({ body: v });
+      } catch (e) { throw new CliError(`cannot apply the webhook configurations ${f.name}, ${vName}: ${(e as Error).message}`); }
+      ctx.io.stderr.write(`MutatingWebhookConfiguration ${f.name} and ValidatingWebhookConfiguration ${vName} applied\n`);
     });
 
   for (const c of webhook.commands) c.exitOverride();

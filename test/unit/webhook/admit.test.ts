@@ -167,3 +167,26 @@ test('fuzz: arbitrary bytes, JSON and damaged pods give a well-formed answer', (
     if (resp.patch) applyJsonPatch(pod, JSON.parse(Buffer.from(resp.patch, 'base64').toString()));
   }), { numRuns: 500 });
 });
+
+test('workloads (validating): a Job gets warnings about its pods, never a patch; an update that keeps the template is quiet', () => {
+  const job = parse(readFileSync(join(REPO, 'test/e2e/fixtures/seed-000-bootloader-job.yaml'), 'utf8'));
+  const rv = (extra: Record<string, unknown>) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'w', kind: { group: 'batch', version: 'v1', kind: 'Job' }, operation: 'CREATE', namespace: 'apps', object: job, ...extra } });
+  const r = admitReview(rv({}), OPTS, { validating: true });
+  assert.equal(r.outcome, 'warned');
+  assert.equal(r.patch.length, 0);
+  assert.equal(responseOf(r.body).patch, undefined);
+  assert.match(r.warnings[0]!, /^sidecarctl: pods of Job\/airbyte-bootloader are fixed as they are created \(native sidecar cloud-sql-proxy; stop-cloud-sql-proxy removed\)/);
+  // warn mode: the findings themselves
+  const w = admitReview(rv({}), { ...OPTS, mode: 'warn' }, { validating: true });
+  assert.ok(w.warnings.some((x) => x.includes('sidecar-blocks-job-completion')));
+  // UPDATE with the same template (e.g. a label change): nothing
+  assert.equal(admitReview(rv({ operation: 'UPDATE', oldObject: job }), OPTS, { validating: true }).warnings.length, 0);
+  // UPDATE that changes the template: warned again
+  const older = structuredClone(job); older.spec.template.spec.containers.pop();
+  assert.ok(admitReview(rv({ operation: 'UPDATE', oldObject: older }), OPTS, { validating: true }).warnings.length > 0);
+  // a Pod sent to the validating path is never patched
+  assert.equal(admitReview(review(seed000Pod()), OPTS, { validating: true }).patch.length, 0);
+  // opted-out template
+  const out = structuredClone(job); out.spec.template.metadata = { annotations: { [OPT_KEY]: 'disabled' } };
+  assert.equal(admitReview(rv({ object: out }), OPTS, { validating: true }).warnings.length, 0);
+});

@@ -11,7 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import { REPO } from '../../helpers/manifests';
 import { goToolPath, harnessPaths } from '../../../src/harness/paths';
-import { webhookConfiguration } from '../../../src/webhook/config';
+import { webhookConfiguration, workloadWarningsConfiguration } from '../../../src/webhook/config';
 import { run } from '../../../src/cli/main';
 
 const HELM = goToolPath(harnessPaths().cache, 'helm');
@@ -36,6 +36,11 @@ test('the chart\'s webhook configuration is the CLI\'s; its generated certificat
   const [cfg] = byKind(docs, 'MutatingWebhookConfiguration');
   const expected = webhookConfiguration({ name: 'rel-sidecarctl-webhook', namespace: 'hooks', service: { name: 'rel-sidecarctl-webhook', namespace: 'hooks', port: 443 }, caBundlePem: 'x' }) as any;
   assert.deepEqual(JSON.parse(JSON.stringify(stripCa(cfg.webhooks))), JSON.parse(JSON.stringify(stripCa(expected.webhooks))));
+  const [vcfg] = byKind(docs, 'ValidatingWebhookConfiguration');
+  const vexpected = workloadWarningsConfiguration({ name: 'rel-sidecarctl-webhook', namespace: 'hooks', service: { name: 'rel-sidecarctl-webhook', namespace: 'hooks', port: 443 }, caBundlePem: 'x' }) as any;
+  assert.equal(vcfg.metadata.name, vexpected.metadata.name);
+  assert.deepEqual(JSON.parse(JSON.stringify(stripCa(vcfg.webhooks))), JSON.parse(JSON.stringify(stripCa(vexpected.webhooks))));
+  assert.equal(vcfg.webhooks[0].clientConfig.caBundle, cfg.webhooks[0].clientConfig.caBundle);
   const [secret] = byKind(docs, 'Secret');
   const caPem = Buffer.from(cfg.webhooks[0].clientConfig.caBundle, 'base64').toString();
   assert.equal(Buffer.from(secret.data['ca.crt'], 'base64').toString(), caPem);
@@ -68,6 +73,7 @@ test('cert-manager: no caBundle, the cainjector annotation names the Certificate
   const [cfg] = byKind(cm, 'MutatingWebhookConfiguration');
   const [cert] = byKind(cm, 'Certificate');
   assert.equal(cfg.metadata.annotations['cert-manager.io/inject-ca-from'], `${cert.metadata.namespace}/${cert.metadata.name}`);
+  assert.equal(byKind(cm, 'ValidatingWebhookConfiguration')[0].metadata.annotations['cert-manager.io/inject-ca-from'], `${cert.metadata.namespace}/${cert.metadata.name}`);
   assert.ok(cfg.webhooks.every((w: any) => w.clientConfig.caBundle === undefined));
   assert.ok(cert.spec.dnsNames.includes('rel-sidecarctl-webhook.hooks.svc'));
   assert.equal(byKind(cm, 'Secret').length, 0);
