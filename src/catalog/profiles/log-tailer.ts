@@ -52,8 +52,12 @@ function recognize(c: Container): Recognition | undefined {
   return words ? { evidence: `runs \`${words.join(' ')}\`` } : undefined;
 }
 
-function inspect(_c: Container, _r: Recognition): SidecarFacts {
-  return { servingPorts: [], shutdown: { exitsOnSigterm: false } };
+function inspect(c: Container, _r: Recognition): SidecarFacts {
+  // A shell that traps TERM (`trap 'exit 0' TERM; tail -F f & wait`) has a handler, so even as
+  // PID 1 it exits on SIGTERM.
+  const sh = shellWrapper(c);
+  const traps = sh !== undefined && shellCommands(sh.script).some((cmd) => cmd[0] === 'trap' && cmd.slice(2).some((sig) => /^(SIG)?TERM$|^15$/.test(sig)));
+  return { servingPorts: [], shutdown: traps ? { exitsOnSigterm: true, sigtermExitCode: 0 } : { exitsOnSigterm: false } };
 }
 
 function nativeSidecarEdits(_c: Container, _r: Recognition, _f: SidecarFacts): NativeSidecarEdits {

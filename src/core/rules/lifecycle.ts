@@ -184,4 +184,46 @@ slow-sidecar CronJob, variant 3; upstream PR #137954 added startupProbes to its 
   },
 };
 
-export const lifecycleRules: readonly Rule[] = [sidecarBlocksJobCompletion, initContainerNeverExits, sidecarStartupRace, sidecarShutdownOrder, nativeSidecarMissingStartupProbe];
+/** The profile's own advice about SIGTERM (its native-sidecar notes), if any. */
+function sigtermAdvice(s: ContainerInfo): string | undefined {
+  const id = s.sidecar;
+  if (!id?.profile || !id.recognition || !id.facts) return undefined;
+  return id.profile.nativeSidecarEdits(s.container, id.recognition, id.facts).notes?.find((n) => /SIGTERM/.test(n));
+}
+
+export const sidecarIgnoresSigterm: Rule = {
+  id: 'sidecar-ignores-sigterm',
+  category: 'job-never-completes',
+  severity: 'warning',
+  fix: 'manual',
+  summary: 'A sidecar of a run-to-completion pod does not exit on SIGTERM, so the pod completes only when the grace period ends and it is SIGKILLed.',
+  explain: `When the main containers of a Job's pod have exited, the kubelet stops its native sidecars with SIGTERM and
+waits for them (KEP-753, ordered termination); the pod turns Succeeded only after they exited. A sidecar that
+does not exit on SIGTERM is killed at the end of the grace period (\`terminationGracePeriodSeconds\`, 30 s by
+default), so every run of the Job completes that much later. The same wait applies to pod deletion.
+Typical cases: \`tail -F\` (or a shell) running as PID 1, which has no SIGTERM handler; consul-template, whose
+graceful-stop signal is SIGINT unless \`kill_signal = "SIGTERM"\`.
+Fix by hand: make the process exit on SIGTERM (the profile's advice is in the message), or lower
+\`terminationGracePeriodSeconds\` when nothing needs draining. \`sidecarctl simulate\` shows the delay.`,
+  links: [KEP_753, 'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination'],
+  check(ctx) {
+    const m = ctx.model;
+    if (m.site.lifetime !== 'run-to-completion' || !mainsOf(m).length) return [];
+    const grace = typeof m.site.spec.terminationGracePeriodSeconds === 'number' ? m.site.spec.terminationGracePeriodSeconds : 30;
+    if (grace <= 2) return []; // the kubelet's minimum grace: nothing to gain
+    return m.containers
+      .filter((s) => s.role === 'sidecar' && s.sidecar?.facts?.shutdown.exitsOnSigterm === false)
+      // With a shared process namespace the pause process is PID 1, so a tail without a handler
+      // gets SIGTERM's default action and dies (pid_namespaces(7)).
+      .filter((s) => !(m.site.spec.shareProcessNamespace === true && s.sidecar?.profile?.id === 'log-tailer'))
+      .map((s): RuleHit => {
+        const advice = sigtermAdvice(s);
+        return {
+          container: label(s),
+          message: `"${label(s)}" (${s.sidecar!.profile?.displayName ?? 'sidecar'}) does not exit on SIGTERM: when the work is done the kubelet waits terminationGracePeriodSeconds (${grace} s) before SIGKILL, so each pod completes up to ${grace} s late${advice ? `; ${advice}` : '; make it exit on SIGTERM or lower terminationGracePeriodSeconds'}`,
+        };
+      });
+  },
+};
+
+export const lifecycleRules: readonly Rule[] = [sidecarBlocksJobCompletion, initContainerNeverExits, sidecarStartupRace, sidecarShutdownOrder, nativeSidecarMissingStartupProbe, sidecarIgnoresSigterm];

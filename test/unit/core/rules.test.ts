@@ -59,6 +59,11 @@ const CASES: Record<string, { bad: string; good: string; version?: string; sever
     bad: pod({ initContainers: [{ name: 'migrate', image: 'm:1', args: ['--db=127.0.0.1:5432'] }, nativeProxy], containers: [app] }),
     good: pod({ initContainers: [nativeProxy, { name: 'migrate', image: 'm:1', args: ['--db=127.0.0.1:5432'] }], containers: [app] }), fix: 'auto', severity: 'error',
   },
+  'sidecar-ignores-sigterm': {
+    bad: job({ initContainers: [{ name: 'logs', image: 'busybox:1.36', restartPolicy: 'Always', command: ['sh', '-c', 'tail -F /var/log/app.log'] }], containers: [app] }),
+    good: job({ initContainers: [{ name: 'logs', image: 'busybox:1.36', restartPolicy: 'Always', command: ['sh', '-c', "trap 'exit 0' TERM; tail -F /var/log/app.log & wait"] }], containers: [app] }),
+    severity: 'warning', fix: 'manual', category: 'job-never-completes',
+  },
   'sidecar-before-prep-init': {
     bad: pod({ volumes: [{ name: 'cfg', emptyDir: {} }], initContainers: [{ ...nativeProxy, volumeMounts: [{ name: 'cfg', mountPath: '/cfg', readOnly: true }] }, { name: 'render-config', image: 'r:1', volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }], containers: [app] }),
     good: pod({ volumes: [{ name: 'cfg', emptyDir: {} }], initContainers: [{ name: 'render-config', image: 'r:1', volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }, { ...nativeProxy, volumeMounts: [{ name: 'cfg', mountPath: '/cfg', readOnly: true }] }], containers: [app] }), fix: 'auto',
