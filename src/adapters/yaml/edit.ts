@@ -246,7 +246,11 @@ function spliceDocument(text: string, doc: Document.Parsed, podPath: Path, chang
 function astDocument(docText: string, podPath: Path, finalSpec: PodSpec): string {
   const doc = parseDocument(docText, { keepSourceTokens: false });
   doc.setIn([...podPath], doc.createNode(finalSpec));
-  return doc.toString({ lineWidth: 0 });
+  // Keep the file's flow-collection style (`{name: x}` vs `{ name: x }`) for the lines that are
+  // re-serialised without being changed.
+  const padded = (docText.match(/[{[] [^\s}\]]/g) ?? []).length;
+  const tight = (docText.match(/[{[][^\s}\]]/g) ?? []).length;
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: padded >= tight });
 }
 
 function podSpecOf(text: string, podPath: Path): unknown {
