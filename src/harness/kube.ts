@@ -42,7 +42,15 @@ const RESOURCES: Record<string, { group: string; plural: string; namespaced: boo
   'batch/v1/CronJob': { group: '/apis/batch/v1', plural: 'cronjobs', namespaced: true },
   'apps/v1/Deployment': { group: '/apis/apps/v1', plural: 'deployments', namespaced: true },
   'apps/v1/ReplicaSet': { group: '/apis/apps/v1', plural: 'replicasets', namespaced: true },
+  'apps/v1/StatefulSet': { group: '/apis/apps/v1', plural: 'statefulsets', namespaced: true },
+  'apps/v1/DaemonSet': { group: '/apis/apps/v1', plural: 'daemonsets', namespaced: true },
+  'v1/ReplicationController': { group: '/api/v1', plural: 'replicationcontrollers', namespaced: true },
+  'v1/PodTemplate': { group: '/api/v1', plural: 'podtemplates', namespaced: true },
 };
+
+export function isKnownResource(apiVersion: string, kind: string): boolean {
+  return `${apiVersion}/${kind}` in RESOURCES;
+}
 
 export function resourcePath(apiVersion: string, kind: string, namespace?: string, name?: string): string {
   const r = RESOURCES[`${apiVersion}/${kind}`];
