@@ -85,9 +85,16 @@ const s = https.createServer({ cert: fs.readFileSync(process.argv[1]), key: fs.r
 });
 s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => console.log('listening on https://127.0.0.1:' + s.address().port));`;
 
+// Servers are children of this process: end them however the benchmark ends (a closed pipe, ^C).
+const children = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of children) c.kill('SIGTERM'); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.once(sig, () => process.exit(1));
+
 function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     let out = '';
     const t = setTimeout(() => reject(new Error(`server did not start: ${args.join(' ')}`)), 20_000);
     child.stdout!.on('data', (d: Buffer) => { out += d; const m = /listening on (https:\/\/\S+)/.exec(out); if (m) { clearTimeout(t); resolve({ url: m[1]!, child }); } });
