@@ -12,6 +12,7 @@ import { simulate, toResultJson, parseVersion } from '../../simulator/index';
 import { choosePod, podChoices, scenarioFromPodSpec } from '../../simulator/from-manifest';
 import { renderTerminal } from '../../simulator/render/terminal';
 import { renderHtml } from '../../simulator/render/html';
+import { DEFAULT_KUBE_VERSION, formatKubeVersion } from '../../core/kube-version';
 import { CliError, ExitCode, type CliContext } from '../context';
 import { gatherInputs, writeFileAtomic } from '../inputs';
 
@@ -33,7 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<input>', 'a scenario file (kind: Scenario), a manifest with a pod template, or - for stdin')
     .option('-f, --format <format>', 'text, json or html', 'text')
     .option('-o, --output <file>', 'write the output to this file (atomically) instead of stdout')
-    .option('--kube-version <version>', 'kubelet version to model, e.g. 1.28, 1.30.3, 1.33 (default: the scenario\'s, else 1.33)')
+    .option('--kube-version <version>', `kubelet version to model, e.g. 1.28, 1.30.3 (default: a scenario's own, ${DEFAULT_SCENARIO_KUBERNETES_VERSION} for scenarios without one, ${formatKubeVersion(DEFAULT_KUBE_VERSION)} for manifests like lint)`)
     .option('--behavior <name=key:value,...>', 'behaviour of a container, e.g. app=startDelay:1s,run:10s,exitCode:1,needs:proxy+db (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--container <name>', 'with several pod templates: the one that has this container')
     .option('--pod-index <n>', 'with several pod templates: the n-th (0-based)')
@@ -105,7 +106,7 @@ function load(file: string, text: string, flags: SimulateFlags, podIndex: number
   if (data.some((d) => looksLikeScenario(d))) throw new ScenarioError([{ path: '', message: 'a scenario file holds exactly one Scenario document' }], file);
   const choice = choosePod(podChoices(data), { ...(podIndex !== undefined ? { podIndex } : {}), ...(flags.container !== undefined ? { container: flags.container } : {}) });
   const r = scenarioFromPodSpec(choice.site.spec, { name: choice.site.object.name ?? 'pod' }, {
-    kubernetesVersion: flags.kubeVersion ?? DEFAULT_SCENARIO_KUBERNETES_VERSION,
+    kubernetesVersion: flags.kubeVersion ?? formatKubeVersion(DEFAULT_KUBE_VERSION),
     behaviors: overrides,
     name: choice.label,
     lifetime: choice.site.lifetime,
