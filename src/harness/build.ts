@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec';
 import { HarnessError, type HarnessLogger } from './log';
-import { VERSIONS, type HarnessPaths } from './paths';
+import { VERSIONS, goToolPath, type HarnessPaths } from './paths';
 
 export const K8S_SERVER_COMMANDS = ['kube-apiserver', 'kubelet', 'kube-controller-manager', 'kube-scheduler'] as const;
 
@@ -46,5 +46,13 @@ export async function ensurePause(paths: HarnessPaths, log: HarnessLogger): Prom
   const bin = join(paths.bin('pause', VERSIONS.kubernetes), 'pause');
   if (existsSync(bin)) return bin;
   await buildScript(paths, log, 'pause', 'build-pause.sh', [VERSIONS.kubernetes]);
+  return bin;
+}
+
+/** helm (chart tests), built from the Go module proxy at the pinned version when missing. */
+export async function ensureHelm(paths: HarnessPaths, log: HarnessLogger): Promise<string> {
+  const bin = goToolPath(paths.cache, 'helm');
+  if (existsSync(bin)) return bin;
+  await buildScript(paths, log, `helm-${VERSIONS.helm}`, 'build-go-tool.sh', ['helm', 'helm.sh/helm/v4/cmd/helm', VERSIONS.helm]);
   return bin;
 }

@@ -5,7 +5,7 @@
 // Service (aggregator routing to the endpoint, docs/harness.md "In-cluster clients").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -14,6 +14,8 @@ import { ensureCluster } from '../../src/harness/workloads';
 import { goToolPath, harnessPaths } from '../../src/harness/paths';
 import type { ClusterInfo } from '../../src/harness/cluster';
 import { kubectl, run } from './fixtures/webhook/run';
+import { ensureHelm } from '../../src/harness/build';
+import { stderrLogger } from '../../src/harness/log';
 
 const HELM = goToolPath(harnessPaths().cache, 'helm');
 const CHART = join(harnessPaths().repo, 'deploy', 'sidecarctl-webhook');
@@ -29,7 +31,7 @@ let client: KubeClient;
 const helm = (args: string[], timeoutMs = 180_000) => run(HELM, [...args, '--kubeconfig', cluster.kubeconfig], { timeoutMs });
 
 before(async () => {
-  assert.ok(existsSync(HELM), `helm is not built: harness/build/build-go-tool.sh helm helm.sh/helm/v4/cmd/helm v4.3.1 (expected ${HELM})`);
+  await ensureHelm(harnessPaths(), stderrLogger()); // builds the pinned helm when missing
   cluster = await ensureCluster();
   assert.ok(cluster.images.sidecarctl, 'the sidecarctl image is built from dist/ (run `npm run build` first)');
   client = KubeClient.fromKubeconfig(cluster.kubeconfig);
