@@ -1,18 +1,21 @@
-// Product-side Kubernetes access: a small JSON-over-HTTPS client built on a kubeconfig loaded by
-// @kubernetes/client-node (which handles every auth flavour: client certificates, tokens, exec
-// plugins, in-cluster service-account tokens with rotation), plus its websocket exec.
+// Product-side Kubernetes access: a small JSON-over-HTTPS client built on a kubeconfig loaded with
+// @kubernetes/client-node's own small modules (kubeconfig.ts: client certificates, tokens, exec
+// plugins, in-cluster service-account tokens with rotation; the full package only for legacy
+// auth-provider plugins and proxies), plus client-node's websocket exec, loaded on first use.
 //
 // Why not client-node's generated API classes: list results come back as class instances with
 // Date fields while watch events are raw JSON (two shapes in one cache), and deserialising costs
 // ≈42 µs per pod on top of JSON.parse (../shared/research/performance-and-ecosystem.md C4). The
 // reaper trims every pod at ingest, so it wants raw JSON and its own list/watch (list-watch.ts).
 //
-// client-node is imported lazily (`await import`) by `connectKube` only: it costs ≈350 ms at
-// start-up, which `lint` and `fix` must not pay.
+// client-node is imported lazily (`await import`) by `connectKube` only, and only its small
+// modules: the whole package costs ≈350 ms at start-up, which `lint` and `fix` must not pay, and
+// ≈50 MiB of RSS, which the reaper's memory target cannot (ADR 0010).
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { inClusterConfig, lightKubeConfig, loadKubeconfigFile, needsFullClient, type KubeConfigLike, type LoadedConfig } from './kubeconfig';
 
 export interface KubeRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -59,6 +62,8 @@ export interface ConnectOptions {
   readonly home?: string;
   /** Concurrent connections to the API server. */
   readonly maxSockets?: number;
+  /** The process environment, read by the command's entry (in-cluster: KUBERNETES_SERVICE_HOST/PORT). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 function queryString(q: KubeRequest['query']): string {
@@ -69,31 +74,51 @@ function queryString(q: KubeRequest['query']): string {
   return s ? `?${s}` : '';
 }
 
-interface ClientNode {
-  KubeConfig: new () => {
-    loadFromFile(f: string): void;
-    loadFromCluster(): void;
-    setCurrentContext(c: string): void;
-    getCurrentCluster(): { server: string; skipTLSVerify?: boolean } | null;
-    applyToHTTPSOptions(o: RequestOptions): Promise<void>;
+interface ExecStatus { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } }
+type ExecCtor = new (kc: KubeConfigLike) => {
+  exec(ns: string, pod: string, c: string, cmd: string[], out: Writable | null, err: Writable | null, inp: null, tty: boolean, cb?: (s: ExecStatus) => void): Promise<{ close(): void; on(e: string, f: (...a: unknown[]) => void): void }>;
+};
+
+/** The kubeconfig as a KubeConfigLike: the light loader (kubeconfig.ts) unless the config uses a
+ *  legacy auth-provider plugin or a proxy, which only client-node's full KubeConfig implements. */
+async function loadConfig(o: ConnectOptions): Promise<{ kc: KubeConfigLike; full: boolean }> {
+  const file = o.kubeconfig ?? (o.inCluster ? undefined : o.home ? `${o.home}/.kube/config` : undefined);
+  if (!file && !o.inCluster) throw new Error('no kubeconfig: pass --kubeconfig, or run in a pod');
+  let loaded: LoadedConfig;
+  try {
+    loaded = file ? await loadKubeconfigFile({ file, ...(o.context ? { context: o.context } : {}) }) : inClusterConfig(o.env ?? {});
+  } catch (e) {
+    throw new Error(`cannot load kubeconfig${file ? ` ${file}` : ''}: ${(e as Error).message}`);
+  }
+  if (!needsFullClient(loaded)) return { kc: await lightKubeConfig(loaded), full: false };
+  const k8s = (await import('@kubernetes/client-node')) as unknown as {
+    KubeConfig: new () => KubeConfigLike & { loadFromFile(f: string): void; setCurrentContext(c: string): void };
   };
-  Exec: new (kc: unknown) => {
-    exec(ns: string, pod: string, c: string, cmd: string[], out: Writable | null, err: Writable | null, inp: null, tty: boolean, cb?: (s: { status?: string; message?: string; details?: { causes?: { reason?: string; message?: string }[] } }) => void): Promise<{ close(): void; on(e: string, f: (...a: unknown[]) => void): void }>;
-  };
+  const kc = new k8s.KubeConfig();
+  try {
+    kc.loadFromFile(file!);
+    if (o.context) kc.setCurrentContext(o.context);
+  } catch (e) {
+    throw new Error(`cannot load kubeconfig ${file}: ${(e as Error).message}`);
+  }
+  return { kc, full: true };
+}
+
+/** client-node's websocket handler rejects with the `ws` ErrorEvent (`{ message, error }`), not an
+ *  Error: without this, a 403 from RBAC reads "[object Object]" and is retried as if transient. */
+export function errorOf(e: unknown): Error {
+  if (e instanceof Error) return e;
+  if (e && typeof e === 'object') {
+    const inner = (e as { error?: unknown }).error;
+    if (inner instanceof Error) return inner;
+    const m = (e as { message?: unknown }).message;
+    if (typeof m === 'string' && m) return new Error(m);
+  }
+  return new Error(String(e));
 }
 
 export async function connectKube(o: ConnectOptions): Promise<KubeApi> {
-  const k8s = (await import('@kubernetes/client-node')) as unknown as ClientNode;
-  const kc = new k8s.KubeConfig();
-  try {
-    if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
-    else if (o.inCluster) kc.loadFromCluster();
-    else if (o.home) kc.loadFromFile(`${o.home}/.kube/config`);
-    else throw new Error('no kubeconfig: pass --kubeconfig, or run in a pod');
-    if (o.context) kc.setCurrentContext(o.context);
-  } catch (e) {
-    throw new Error(`cannot load kubeconfig${o.kubeconfig ? ` ${o.kubeconfig}` : ''}: ${(e as Error).message}`);
-  }
+  const { kc } = await loadConfig(o);
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) throw new Error('the kubeconfig has no current cluster with a server');
   const base: RequestOptions = {};
@@ -102,7 +127,7 @@ export async function connectKube(o: ConnectOptions): Promise<KubeApi> {
   const tls = server.protocol === 'https:';
   // One keep-alive agent for all requests: the auth headers are refreshed per request (tokens rotate).
   const agent = tls
-    ? new Agent({ ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: cluster.skipTLSVerify ? false : base.rejectUnauthorized ?? true, keepAlive: true, maxSockets: o.maxSockets ?? 16 })
+    ? new Agent({ ca: base.ca, cert: base.cert, key: base.key, ...((base as { servername?: string }).servername ? { servername: (base as { servername?: string }).servername } : {}), rejectUnauthorized: cluster.skipTLSVerify ? false : base.rejectUnauthorized ?? true, keepAlive: true, maxSockets: o.maxSockets ?? 16 })
     : undefined;
   const headers = async (): Promise<Record<string, string>> => {
     const opts: RequestOptions = {};
@@ -117,7 +142,11 @@ export async function connectKube(o: ConnectOptions): Promise<KubeApi> {
     const fn = tls ? httpsRequest : httpRequest;
     return fn(url, { method, headers: hdrs, timeout: timeoutMs, ...(agent ? { agent } : {}), ...(signal ? { signal } : {}) });
   };
-  const exec = new k8s.Exec(kc);
+  // client-node's websocket exec (dist/exec.js: exec, web-socket-handler and ws, ≈1 MiB) is loaded
+  // the first time a stop step execs, never on the list/watch path.
+  let execP: Promise<InstanceType<ExecCtor>> | undefined;
+  const execer = () =>
+    (execP ??= import('@kubernetes/client-node/dist/exec.js').then((m) => new (m as unknown as { Exec: ExecCtor }).Exec(kc)));
 
   return {
     server: cluster.server,
@@ -202,18 +231,18 @@ export async function connectKube(o: ConnectOptions): Promise<KubeApi> {
           } catch { /* already closed */ }
         };
         const timer = setTimeout(() => done(() => reject(new Error(`exec in ${x.namespace}/${x.pod}/${x.container}: no status within ${x.timeoutMs} ms`))), x.timeoutMs);
-        exec
-          .exec(x.namespace, x.pod, x.container, [...x.command], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (s) => {
+        execer()
+          .then((exec) => exec.exec(x.namespace, x.pod, x.container, [...x.command], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (s) => {
             const exitCause = s.details?.causes?.find((c) => c.reason === 'ExitCode');
             const exitCode = exitCause?.message !== undefined ? Number(exitCause.message) : undefined;
             done(() => resolve({ status: s.status === 'Success' ? 'Success' : 'Failure', message: s.message ?? '', ...(exitCode !== undefined && Number.isFinite(exitCode) ? { exitCode } : {}), stdout: out, stderr: err }));
-          })
+          }))
           .then((sock) => {
             ws = sock;
             // The apiserver closes the socket after the status frame; a close without one is a failure.
             sock.on('close', () => setTimeout(() => done(() => reject(new Error(`exec in ${x.namespace}/${x.pod}/${x.container}: connection closed without a status${err ? `: ${err.trim()}` : ''}`))), 50));
           })
-          .catch((e: unknown) => done(() => reject(e instanceof Error ? e : new Error(String(e)))));
+          .catch((e: unknown) => done(() => reject(errorOf(e))));
       });
     },
   };

@@ -44,7 +44,7 @@ export async function runReaper(s: ReaperSettings, d: RunDeps): Promise<number> 
   const log = pino({ level: s.logLevel, base: { controller: 'reaper', identity: s.identity }, timestamp: pino.stdTimeFunctions.isoTime }, d.stderr);
   let api: KubeApi;
   try {
-    api = d.api ?? (await connectKube({ ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}), ...(s.context ? { context: s.context } : {}), inCluster: s.inCluster, ...(s.home ? { home: s.home } : {}), maxSockets: s.workers * 2 + 4 }));
+    api = d.api ?? (await connectKube({ ...(s.kubeconfig ? { kubeconfig: s.kubeconfig } : {}), ...(s.context ? { context: s.context } : {}), inCluster: s.inCluster, env: s.clusterEnv, ...(s.home ? { home: s.home } : {}), maxSockets: s.workers * 2 + 4 }));
   } catch (e) {
     log.error({ err: (e as Error).message }, 'cannot connect to Kubernetes');
     return 1;

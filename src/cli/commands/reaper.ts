@@ -81,6 +81,7 @@ export function parseReaperFlags(flags: ReaperFlags, env: Readonly<Record<string
     kubeconfig: flags.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? undefined,
     context: flags.context,
     inCluster,
+    clusterEnv: { KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT: env.KUBERNETES_SERVICE_PORT },
     home: env.HOME,
     namespaces: flags.namespace,
     labelSelector: flags.selector,
