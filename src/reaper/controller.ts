@@ -17,7 +17,7 @@ import { ListWatch } from '../kube/list-watch';
 import { decide, recordAfter } from './decide';
 import { formatRecord, RECORD_ANNOTATION } from './record';
 import type { DecideOptions, PodView, ReaperRecord, StopAction, StopRecord } from './types';
-import { viewPod, type ViewOptions } from './view';
+import { viewPod, ViewCache, type ViewOptions } from './view';
 
 export interface Outcome {
   readonly status: 'sent' | 'failed' | 'unavailable';
@@ -83,6 +83,8 @@ export class Reaper {
   private active = 0;
   private readonly metrics: ReaperMetrics;
   private synced = 0;
+  /** Recognition per pod template and shared strings (view.ts): what keeps a cached pod ≈1 KiB. */
+  private readonly views = new ViewCache();
 
   constructor(private readonly o: ReaperOptions) {
     this.metrics = o.metrics ?? noMetrics;
@@ -112,7 +114,7 @@ export class Reaper {
         ...(this.o.labelSelector ? { labelSelector: this.o.labelSelector } : {}),
         ...(this.o.runningOnly !== false ? { fieldSelector: 'status.phase=Running' } : {}),
         transform: (raw) => {
-          const r = viewPod(raw, this.o.view);
+          const r = viewPod(raw, this.o.view, this.views);
           return r.kind === 'view' ? r.view : undefined;
         },
         events: {
@@ -245,7 +247,7 @@ export class Reaper {
       if (e instanceof KubeHttpError && e.status === 404) return;
       throw e;
     }
-    const r = viewPod(raw, this.o.view);
+    const r = viewPod(raw, this.o.view, this.views);
     if (r.kind !== 'view' || r.view.uid !== cached.uid) return;
     const view = r.view;
     const now = this.o.now();
@@ -338,7 +340,7 @@ export class Reaper {
         }
       }
       const raw = await this.o.api.request<Record<string, unknown>>({ method: 'GET', path: this.podPath(view.namespace, view.name), timeoutMs: 10_000 });
-      const r = viewPod(raw, this.o.view);
+      const r = viewPod(raw, this.o.view, this.views);
       if (r.kind !== 'view' || r.view.uid !== view.uid) return merged;
       base = r.view.record;
       version = r.view.resourceVersion;
