@@ -6,6 +6,11 @@
 // admin endpoint is the reaction latency. Also prints the reaper's memory (RSS) with 10k pods cached.
 // Targets: p99 ≤ 1 s, RSS ≤ 64 MiB.
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { defaultCatalog } from '../src/catalog/index';
+import { viewPod, ViewCache } from '../src/reaper/view';
 import { join } from 'node:path';
 import { harnessPaths, VERSIONS } from '../src/harness/paths';
 import { startApiserverOnly } from '../src/harness/apiserver-only';
@@ -39,6 +44,32 @@ if (!etcdOk) {
   process.exit(0);
 }
 
+// The cache alone, in this process, after forced collections: what one cached pod costs
+// (views built by the controller's own code from API-shaped pods, recognition shared per template).
+{
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const views = new ViewCache();
+  const opts = { catalog: defaultCatalog, catalogSidecars: false, defaultSignal: 'TERM' as const };
+  const raw = (i: number) => {
+    const p = syntheticPod(i, 9901) as { metadata: Record<string, unknown> };
+    p.metadata = { ...p.metadata, namespace: NS, uid: randomUUID(), resourceVersion: String(100_000 + i), creationTimestamp: new Date().toISOString() };
+    return JSON.parse(JSON.stringify({ ...p, ...runningStatus(i, Date.now()) })) as unknown;
+  };
+  gc(); gc();
+  const before = process.memoryUsage().heapUsed;
+  const cache = new Map<string, unknown>();
+  const t0 = performance.now();
+  for (let i = 0; i < PODS; i++) {
+    const r = viewPod(raw(i), opts, views);
+    if (r.kind === 'view') cache.set(`${NS}/job-${i}`, r.view);
+  }
+  const ms = performance.now() - t0;
+  gc(); gc();
+  const per = (process.memoryUsage().heapUsed - before) / cache.size;
+  console.log(`cache alone: ${cache.size} views, ${(per / 1024).toFixed(2)} KiB per pod of heap after GC (${((per * cache.size) / 1048576).toFixed(1)} MiB), ${views.size} template(s), ${((ms * 1000) / PODS).toFixed(1)} µs per pod to view (incl. building the raw object)`);
+}
+
 const apiserver = await startApiserverOnly({ version: '1.36', extraArgs: ['--max-requests-inflight=1000', '--max-mutating-requests-inflight=500'] });
 const client = KubeClient.fromKubeconfig(apiserver.kubeconfig);
 const rec = await quitRecorder();
@@ -52,6 +83,22 @@ try {
   });
   console.log(`created ${PODS} pods (Running, main and sidecar running) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  // Baseline: the same process watching a namespace with no pods (same modules, server, lease
+  // code), so the per-pod figures below are what the cache costs, not the runtime.
+  const base = startReaper({ kubeconfig: apiserver.kubeconfig, identity: 'bench-baseline', args: ['-n', 'bench-empty', '--no-leader-elect'] });
+  let mem0: { rssMiB: number; peakMiB: number };
+  let heap0: number;
+  try {
+    const bport = await base.port();
+    await waitFor('baseline reaper listed', async () => ((await fetch(`http://127.0.0.1:${bport}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    await new Promise((r) => setTimeout(r, 2000));
+    mem0 = rssOf(base.proc.pid!);
+    heap0 = await heapUsed(bport);
+  } finally {
+    await base.kill('SIGTERM');
+  }
+  console.log(`baseline reaper (0 pods): RSS ${mem0.rssMiB.toFixed(1)} MiB, heap used ${(heap0 / 1048576).toFixed(1)} MiB`);
+
   const tStart = Date.now();
   reaper = startReaper({ kubeconfig: apiserver.kubeconfig, identity: 'bench', args: ['-n', NS, '--lease-namespace', NS, '--stop-timeout', '120s'] });
   await waitFor('reaper cached every pod', async () => {
@@ -61,7 +108,8 @@ try {
   }, { timeoutMs: 120_000, intervalMs: 250 });
   const synced = (Date.now() - tStart) / 1000;
   const memSynced = rssOf(reaper.proc.pid!);
-  console.log(`reaper started, leader and ${PODS} pods cached in ${synced.toFixed(1)} s; RSS ${memSynced.rssMiB.toFixed(1)} MiB`);
+  const heapSynced = await heapUsed(await metricsPort());
+  console.log(`reaper started, leader and ${PODS} pods cached in ${synced.toFixed(1)} s; RSS ${memSynced.rssMiB.toFixed(1)} MiB, heap used ${(heapSynced / 1048576).toFixed(1)} MiB`);
 
   // Steady stream of main terminations over a sample of pods spread across the set.
   const step = Math.max(1, Math.floor(PODS / SAMPLE));
@@ -82,12 +130,15 @@ try {
   const dup = sample.filter((i) => (rec.hits.get(ipFor(i))?.length ?? 0) > 1).length;
   const stray = [...rec.hits.keys()].length - sample.length;
   const mem = rssOf(reaper.proc.pid!);
+  const heapEnd = await heapUsed(await metricsPort());
   const metrics = await (await fetch(`http://127.0.0.1:${await metricsPort()}/metrics`)).text();
   const actions = /sidecarctl_reaper_actions_total\{strategy="http",outcome="sent"\} (\d+)/.exec(metrics)?.[1];
   console.log('');
   console.log(`reaper, ${PODS} pods watched, ${sample.length} main terminations at ${RATE}/s (status patch → stop request at the sidecar):`);
   console.log(`  reaction latency  p50 ${percentile(lat, 50)} ms   p90 ${percentile(lat, 90)} ms   p99 ${percentile(lat, 99)} ms   max ${lat[lat.length - 1]} ms   (target p99 ≤ 1000 ms)`);
   console.log(`  reaper memory     RSS ${mem.rssMiB.toFixed(1)} MiB now, ${memSynced.rssMiB.toFixed(1)} MiB after the list, peak ${mem.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
+  console.log(`  reaper heap       used ${(heapEnd / 1048576).toFixed(1)} MiB now, ${(heapSynced / 1048576).toFixed(1)} MiB after the list, ${(heap0 / 1048576).toFixed(1)} MiB with no pods`);
+  console.log(`  per cached pod    ${(((heapSynced - heap0) / PODS) / 1024).toFixed(2)} KiB of heap, ${((((memSynced.rssMiB - mem0.rssMiB) * 1048576) / PODS) / 1024).toFixed(2)} KiB of RSS   (after the list, against the no-pod baseline)`);
   console.log(`  actions           ${actions ?? '?'} http stop requests; duplicates ${dup}; requests to pods whose main still ran ${stray}`);
   console.log(`  per action        GET pod, PATCH claim, POST /quitquitquit, POST Event, PATCH outcome`);
 } finally {
@@ -95,6 +146,12 @@ try {
   await rec.close();
   client.close();
   await apiserver.stop();
+}
+
+/** V8 heap in use, from prom-client's process metrics (not after a forced GC: what the process holds). */
+async function heapUsed(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN);
 }
 
 async function metricsPort(): Promise<number> {
