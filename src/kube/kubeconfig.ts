@@ -16,7 +16,7 @@
 // tokenFile (gcp, azure, oidc) and `proxy-url` are not: `needsFullClient` says so and the caller
 // loads client-node's full KubeConfig for them (paying its memory).
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isIPv6 } from 'node:net';
 import type { RequestOptions } from 'node:https';
 import { parse as parseYaml } from 'yaml';
@@ -72,12 +72,18 @@ export async function loadKubeconfigFile(o: { readonly file: string; readonly co
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not a kubeconfig (expected a mapping)');
   const d = doc as Record<string, unknown>;
-  // config_types resolves relative certificate and token paths against the file's directory (rootPath), like kubectl.
   const types = (await import('@kubernetes/client-node/dist/config_types.js')) as unknown as ConfigTypes;
-  const opts = { rootPath: dirname(o.file) };
-  const clusters = types.newClusters(d.clusters, opts);
-  const users = types.newUsers(d.users, opts);
-  const contexts = types.newContexts(d.contexts, opts);
+  const clusters = types.newClusters(d.clusters);
+  const users = types.newUsers(d.users);
+  const contexts = types.newContexts(d.contexts);
+  // Relative certificate paths are relative to the kubeconfig's directory, as kubectl and
+  // client-node's `loadFromFile` (`makePathsAbsolute`) read them.
+  const root = dirname(o.file);
+  for (const c of clusters) if (c.caFile) c.caFile = resolve(root, c.caFile);
+  for (const u of users) {
+    if (u.certFile) u.certFile = resolve(root, u.certFile);
+    if (u.keyFile) u.keyFile = resolve(root, u.keyFile);
+  }
   const name = o.context ?? (typeof d['current-context'] === 'string' ? d['current-context'] : undefined);
   if (!name) throw new Error('no current-context and no --context');
   const ctx = contexts.find((c) => c.name === name);
