@@ -16,6 +16,7 @@
 //  - SIGTERM exits 143 unless the exit-zero flag is set; /quitquitquit exits 0.
 import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { HealthEndpoints, NativeSidecarEdits, Recognition, ServingPort, ShutdownFacts, SidecarFacts, SidecarProfile, SimulationDefaults, VersionNote } from './types';
+import { containerView, type ContainerView } from './view';
 import { imageName, parseImage } from './image';
 import { argv, basename, findProgram, hasEnvFrom, parseBoolValue, parseFlags, readEnv, envNamesWithPrefix, type FlagHit, type ParsedFlags, type ProgramArgs } from './flags';
 import { atLeast } from './version';
@@ -89,8 +90,8 @@ function envName(f: ConnectorProxyFamily, flag: string): string {
   return `${f.envPrefix}_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
-function readConfig(f: ConnectorProxyFamily, c: Container): Config | undefined {
-  const program = findProgram(c, [f.binary], { entrypoint: true });
+function readConfig(f: ConnectorProxyFamily, c: Container, v: ContainerView = containerView(c)): Config | undefined {
+  const program = v.program([f.binary], { entrypoint: true });
   if (!program) return undefined;
   const flags = parseFlags(program.tokens, { style: 'posix', valueFlags: VALUE_FLAGS, shorthands: SHORTHANDS });
   const first = flags.positionals[0]?.value;
@@ -152,19 +153,19 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
     onSigterm: { after: '0s', exitCode: 143 },
   };
 
-  function recognize(c: Container): Recognition | undefined {
+  function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
     if (!c || typeof c !== 'object') return undefined;
-    const words = argv(c);
+    const words = v.argv;
     if (words.some((w) => f.notBinaries.includes(basename(w.value)))) return undefined;
-    const img = parseImage(c.image);
+    const img = v.image;
     const byImage = imageName(img) === f.imageName;
-    const program = findProgram(c, [f.binary]);
+    const program = v.program([f.binary]);
     if (!byImage && !program) return undefined;
     const evidence = byImage ? `image ${String(c.image)}` : `runs ${program!.binary ?? f.binary}`;
-    const cfg = readConfig(f, c);
+    const cfg = readConfig(f, c, v);
     // `cloud-sql-proxy wait` / `shutdown` are one-shot helpers, not the proxy.
     const runsToCompletion = cfg?.subcommand === 'wait' || cfg?.subcommand === 'shutdown' ? { runsToCompletion: true } : {};
-    return recognized(c, cfg?.subcommand ? `${evidence} (${cfg.subcommand} subcommand)` : evidence, runsToCompletion);
+    return recognized(c, cfg?.subcommand ? `${evidence} (${cfg.subcommand} subcommand)` : evidence, runsToCompletion, v);
   }
 
   function health(cfg: Config): HealthEndpoints & { enabledKnown: boolean; addressSetting: Setting; portSetting: Setting; enabledSetting: Setting } {

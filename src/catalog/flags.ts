@@ -35,6 +35,10 @@ export function basename(word: string): string {
   return i >= 0 ? word.slice(i + 1) : word;
 }
 
+/** `-c`, `-ec`, `-exc`: the option that takes the script. */
+const SCRIPT_OPTION = /^-[a-zA-Z]*c[a-zA-Z]*$/;
+const SHELL_OPTION = /^[-+][a-zA-Z]+$/;
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox']);
 
 export interface ShellWrapper {
@@ -50,8 +54,7 @@ export interface ShellWrapper {
  * script in `args`). When the sidecar runs inside such a script its arguments cannot be edited
  * safely: a fixer must report instead of rewriting.
  */
-export function shellWrapper(c: Container): ShellWrapper | undefined {
-  const words = argv(c);
+export function shellWrapper(c: Container, words: readonly ArgToken[] = argv(c)): ShellWrapper | undefined {
   let i = 0;
   const first = words[0];
   if (!first) return undefined;
@@ -64,13 +67,13 @@ export function shellWrapper(c: Container): ShellWrapper | undefined {
   // Options before the script: -c, -ec, -ce, -exc, -e -c, -o pipefail -c ...
   for (let j = i + 1; j < words.length; j++) {
     const w = words[j]!.value;
-    if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(w)) {
+    if (SCRIPT_OPTION.test(w)) {
       const scriptToken = words[j + 1];
       if (!scriptToken) return undefined;
       return { shell, script: scriptToken.value, scriptToken };
     }
     if (w === '-o' || w === '+o') { j++; continue; }
-    if (!/^[-+][a-zA-Z]+$/.test(w)) return undefined;
+    if (!SHELL_OPTION.test(w)) return undefined;
   }
   return undefined;
 }
@@ -141,29 +144,42 @@ export interface ProgramArgs {
 }
 
 export function findProgram(c: Container, binaries: readonly string[], opts: { entrypoint?: boolean } = {}): ProgramArgs | undefined {
-  const names = new Set(binaries);
   const words = argv(c);
-  const hasCommand = Array.isArray(c.command) && c.command.length > 0;
-  const sh = shellWrapper(c);
+  const shell = shellWrapper(c, words);
+  return programIn({ container: c, words, shell, commands: shell ? shellCommands(shell.script) : [], binaries, entrypoint: !!opts.entrypoint });
+}
+
+/** `findProgram` on a container's argv, shell wrapper and shell commands computed beforehand (view.ts). */
+export function programIn(a: {
+  readonly container: Container;
+  readonly words: readonly ArgToken[];
+  readonly shell: ShellWrapper | undefined;
+  /** `shellCommands(shell.script)` ([] without a shell wrapper). */
+  readonly commands: readonly (readonly string[])[];
+  readonly binaries: readonly string[];
+  readonly entrypoint: boolean;
+}): ProgramArgs | undefined {
+  const { words, binaries } = a;
+  const sh = a.shell;
   if (!sh) {
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
-      if (names.has(basename(w.value))) {
+      if (binaries.includes(basename(w.value))) {
         // Only the program position counts: the first word, or after pass-through wrappers.
-        const before = words.slice(0, i).map((t) => basename(t.value));
-        if (before.every((b) => PASS_THROUGH.has(b) || b.startsWith('-'))) {
-          return { tokens: words.slice(i + 1), editable: true, via: 'command', binary: w.value };
-        }
+        let atProgram = true;
+        for (let j = 0; j < i && atProgram; j++) { const b = basename(words[j]!.value); atProgram = PASS_THROUGH.has(b) || b.startsWith('-'); }
+        if (atProgram) return { tokens: words.slice(i + 1), editable: true, via: 'command', binary: w.value };
       }
     }
-    if (!hasCommand && opts.entrypoint) return { tokens: words, editable: true, via: 'entrypoint' };
+    const hasCommand = Array.isArray(a.container.command) && a.container.command.length > 0;
+    if (!hasCommand && a.entrypoint) return { tokens: words.slice(), editable: true, via: 'entrypoint' };
     return undefined;
   }
-  for (const cmd of shellCommands(sh.script)) {
+  for (const cmd of a.commands) {
     let k = 0;
-    while (k < cmd.length && (PASS_THROUGH.has(basename(cmd[k]!)) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd[k]!))) k++;
+    while (k < cmd.length && (PASS_THROUGH.has(basename(cmd[k]!)) || ASSIGNMENT.test(cmd[k]!))) k++;
     const prog = cmd[k];
-    if (prog !== undefined && names.has(basename(prog))) {
+    if (prog !== undefined && binaries.includes(basename(prog))) {
       return {
         tokens: cmd.slice(k + 1).map((value) => ({ value, index: -1, inCommand: false })),
         editable: false,

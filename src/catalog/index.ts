@@ -3,6 +3,7 @@
 // contains Envoy).
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Catalog, SidecarProfile } from './types';
+import { containerView } from './view';
 import { istioProxy } from './profiles/istio-proxy';
 import { linkerdProxy } from './profiles/linkerd-proxy';
 import { cloudSqlProxyV1 } from './profiles/cloud-sql-proxy-v1';
@@ -50,8 +51,9 @@ export function createCatalog(profiles: readonly SidecarProfile[]): Catalog {
     profiles: list,
     recognize(container: Container) {
       if (!container || typeof container !== 'object') return undefined;
+      const view = containerView(container); // parsed once for all profiles
       for (const profile of list) {
-        const recognition = profile.recognize(container);
+        const recognition = profile.recognize(container, view);
         if (recognition) return { profile, recognition };
       }
       return undefined;

@@ -3,14 +3,15 @@ import type { Container, ContainerPort, Probe } from 'kubernetes-types/core/v1';
 import { parseImage, type ImageRef } from './image';
 import { parseVersion } from './version';
 import type { Recognition } from './types';
+import type { ContainerView } from './view';
 
 export function imageOf(c: Container): ImageRef | undefined {
   return parseImage(c.image);
 }
 
 /** Recognition for a container matched by its image (version from the tag when there is one). */
-export function recognized(c: Container, reason: string, extra: Partial<Recognition> = {}): Recognition {
-  const img = imageOf(c);
+export function recognized(c: Container, reason: string, extra: Partial<Recognition> = {}, view?: ContainerView): Recognition {
+  const img = view ? view.image : imageOf(c);
   const version = parseVersion(img?.tag);
   return { ...(version ? { version } : {}), evidence: reason, ...extra };
 }

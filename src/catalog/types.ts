@@ -3,6 +3,7 @@
 // health, which flags turn that on, and how it shuts down — so the linter, the fixer, the
 // simulator and the reaper all draw on the same facts.
 import type { Container, ContainerPort, EnvVar, Probe } from 'kubernetes-types/core/v1';
+import type { ContainerView } from './view';
 
 /** A semantic version read from an image tag (`2.14.1`, `v1.33.0-distroless`). */
 export interface Version {
@@ -105,8 +106,10 @@ export interface SidecarProfile {
   readonly docs: readonly string[];
   /** Which version introduced what (health checks, quitquitquit, shutdown subcommand, ...). */
   readonly versions: readonly VersionNote[];
-  /** Recognise the container by image, command and args. Names alone never count. */
-  recognize(container: Container): Recognition | undefined;
+  /** Recognise the container by image, command and args. Names alone never count. `view` is the
+   *  container's parsed image and command line, shared by every profile of one catalog lookup
+   *  (view.ts); a profile called without it builds its own. */
+  recognize(container: Container, view?: ContainerView): Recognition | undefined;
   /** What the container serves and how it stops, given its flags/env as written. */
   inspect(container: Container, recognition: Recognition): SidecarFacts;
   /** How to make it a correct native sidecar (health flags, probes). `undefined` edits = nothing to add. */

@@ -74,7 +74,7 @@ export function processText(file: string, text: string, opts: ProcessOptions): F
       let evidence: FindingEvidence | undefined;
       if (opts.evidence && a.findings.some((f) => EVIDENCE_CATEGORIES.has(f.category))) evidence = opts.evidence(site, a.changes);
       for (const f of a.findings) {
-        const pos = positionOf(parsed, d.doc, f.path);
+        const pos = positionOf(parsed, d, f.path);
         const ev = evidence && EVIDENCE_CATEGORIES.has(f.category) ? { evidence } : {};
         findings.push({ ...f, ...ev, file, document: d.index, line: pos.line, column: pos.column, object: site.object, podPath: formatPath(site.podPath) });
       }

@@ -1,7 +1,8 @@
 // Reading manifests: multi-document YAML with positions, with hostile input turned into clear
 // errors (file:line:col) instead of crashes: invalid YAML, alias bombs, binary or huge input,
 // unrendered Helm/Go templates.
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, visit, type Document, type Node } from 'yaml';
+import { LineCounter, Parser, parseAllDocuments, isMap, isSeq, visit, type CST, type Document, type Node } from 'yaml';
+import { cstDocumentData, cstOffsetAt, NotSimple } from './fast-read';
 import type { Path } from '../../core/types';
 
 /** Default upper bound for one input (bytes). Manifests are small; a 50 MB "YAML" is a mistake or an attack. */
@@ -19,7 +20,10 @@ export interface InputError {
 
 export interface ParsedDocument {
   readonly index: number;
+  /** The composed yaml Document (for documents read from the CST: composed on first use). */
   readonly doc: Document.Parsed;
+  /** The CST of a document whose data was read from it (positions are looked up there). */
+  readonly cst?: CST.Document;
   /** Plain data (`toJS`), or undefined when the document is empty. */
   readonly data: unknown;
 }
@@ -56,6 +60,7 @@ export function decodeInput(file: string, bytes: Uint8Array, opts: ReadOptions =
 /** Offsets of `{{` outside comments. */
 function templateMarkers(text: string): number[] {
   const out: number[] = [];
+  if (!text.includes('{{')) return out; // the common case: no scan line by line
   let lineStart = 0;
   for (const line of text.split('\n')) {
     const hash = line.search(/(^|\s)#/);
@@ -69,10 +74,51 @@ function templateMarkers(text: string): number[] {
   return out;
 }
 
-export function parseManifestText(file: string, text: string): ParsedFile {
+/** The options every composed document is read with (strict: the YAML spec's limits and checks). */
+const COMPOSE_OPTIONS = Object.freeze({ prettyErrors: false, uniqueKeys: true, strict: true } as const);
+
+/**
+ * A document read from the CST by fast-read.ts. The yaml Document (AST) is composed only when
+ * someone asks for it (a position the CST cannot answer, `fix`): for the whole file at once, once.
+ */
+class CstDocument implements ParsedDocument {
+  constructor(
+    readonly index: number,
+    readonly data: unknown,
+    readonly cst: CST.Document,
+    private readonly composeAll: () => readonly Document.Parsed[],
+  ) {}
+  get doc(): Document.Parsed {
+    return this.composeAll()[this.index]!;
+  }
+}
+
+/** Errors of a composed document, or its data; the same checks for the fast and the full path. */
+function readComposed(file: string, lineCounter: LineCounter, doc: Document.Parsed, index: number, errors: InputError[]): ParsedDocument | undefined {
+  if (doc.errors.length) {
+    for (const e of doc.errors.slice(0, 3)) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      errors.push({ file, document: index, line: pos.line, column: pos.col, message: `invalid YAML: ${e.message.split('\n')[0]}` });
+    }
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const pos = lineCounter.linePos(doc.range[0]);
+    const msg = String((e as Error).message ?? e);
+    errors.push({ file, document: index, line: pos.line, column: pos.col, message: /alias/i.test(msg) ? `too many alias expansions (limit ${MAX_ALIAS_COUNT}): a YAML alias bomb?` : `cannot read document: ${msg}` });
+    return undefined;
+  }
+  return { index, doc, data };
+}
+
+/** The composer on the whole text: templates, tabs, directives, stray tokens, anything unusual. */
+function parseComposed(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const errors: InputError[] = [];
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const docs = parseAllDocuments(text, { lineCounter, ...COMPOSE_OPTIONS });
   const list = Array.isArray(docs) ? docs : [];
   // `{{` inside quoted or block scalars is data (Vault agent templates, Go templates in
   // ConfigMaps); anywhere else it is an unrendered Helm/Go template.
@@ -91,27 +137,45 @@ export function parseManifestText(file: string, text: string): ParsedFile {
   }
   const documents: ParsedDocument[] = [];
   list.forEach((doc, index) => {
-    const problems = [...doc.errors];
-    if (problems.length) {
-      for (const e of problems.slice(0, 3)) {
-        const pos = lineCounter.linePos(e.pos[0]);
-        errors.push({ file, document: index, line: pos.line, column: pos.col, message: `invalid YAML: ${e.message.split('\n')[0]}` });
-      }
-      return;
-    }
-    let data: unknown;
-    try {
-      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const pos = lineCounter.linePos(doc.range[0]);
-      const msg = String((e as Error).message ?? e);
-      errors.push({ file, document: index, line: pos.line, column: pos.col, message: /alias/i.test(msg) ? `too many alias expansions (limit ${MAX_ALIAS_COUNT}): a YAML alias bomb?` : `cannot read document: ${msg}` });
-      return;
-    }
-    documents.push({ index, doc, data });
+    const d = readComposed(file, lineCounter, doc, index, errors);
+    if (d) documents.push(d);
   });
   if (!Array.isArray(docs)) {
     errors.push({ file, line: 1, column: 1, message: 'no YAML documents' });
+  }
+  return { file, text, documents, errors, lineCounter };
+}
+
+export function parseManifestText(file: string, text: string): ParsedFile {
+  // Tabs (indentation errors the composer reports in many places) and `{{` (template detection
+  // needs the composed scalars) go the composer's way from the start.
+  if (text.includes('\t') || text.includes('{{')) return parseComposed(file, text);
+  const lineCounter = new LineCounter();
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  // Directives, `...`, a byte-order mark or parser errors between documents change how the
+  // composer reads the stream: leave all of it to the composer.
+  for (const t of tokens) if (t.type !== 'document' && t.type !== 'comment' && t.type !== 'space' && t.type !== 'newline') return parseComposed(file, text);
+  let all: readonly Document.Parsed[] | undefined;
+  // The composed documents of the whole text, for documents the CST path hands over and for
+  // anyone who asks for a CstDocument's `doc`; same options, so the same documents.
+  const composeAll = () => (all ??= parseAllDocuments(text, COMPOSE_OPTIONS) as Document.Parsed[]);
+  const errors: InputError[] = [];
+  const documents: ParsedDocument[] = [];
+  let index = 0;
+  for (const t of tokens) {
+    if (t.type !== 'document') continue;
+    const i = index++;
+    let data: unknown;
+    try {
+      data = cstDocumentData(t);
+    } catch (e) {
+      if (!(e instanceof NotSimple) && !(e instanceof RangeError)) throw e;
+      // outside the subset (or nested deeper than the stack): the composer reads this document
+      const d = readComposed(file, lineCounter, composeAll()[i]!, i, errors);
+      if (d) documents.push(d);
+      continue;
+    }
+    documents.push(new CstDocument(i, data, t, composeAll));
   }
   return { file, text, documents, errors, lineCounter };
 }
@@ -133,9 +197,12 @@ export function nodeAt(doc: Document.Parsed, path: Path): Node | undefined {
 }
 
 /** 1-based line and column of the node at `path` (or its nearest ancestor). */
-export function positionOf(parsed: ParsedFile, doc: Document.Parsed, path: Path): { line: number; column: number } {
-  const node = nodeAt(doc, path);
-  const offset = node?.range?.[0] ?? doc.range[0];
+export function positionOf(parsed: ParsedFile, d: ParsedDocument, path: Path): { line: number; column: number } {
+  let offset = d.cst ? cstOffsetAt(d.cst, path) : undefined;
+  if (offset === undefined) {
+    const node = nodeAt(d.doc, path);
+    offset = node?.range?.[0] ?? d.doc.range[0];
+  }
   const p = parsed.lineCounter.linePos(offset);
   return { line: p.line, column: p.col };
 }

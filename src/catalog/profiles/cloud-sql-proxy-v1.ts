@@ -10,6 +10,7 @@
 //    (2 when connections were still open). No quitquitquit and no admin server.
 import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, ServingPort, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { argv, basename, findProgram, parseFlags, readEnv, type ParsedFlags, type ProgramArgs } from '../flags';
 import { atLeast } from '../version';
@@ -33,13 +34,13 @@ function read(c: Container): { program: ProgramArgs; flags: ParsedFlags } | unde
   return { program, flags: parseFlags(program.tokens, { style: 'go', valueFlags: VALUE_FLAGS, boolFlags: BOOL_FLAGS }) };
 }
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  if (argv(c).some((w) => basename(w.value) === 'cloud-sql-proxy')) return undefined;
-  const byImage = imageName(parseImage(c.image)) === 'gce-proxy';
-  const program = findProgram(c, [BINARY]);
+  if (v.argv.some((w) => basename(w.value) === 'cloud-sql-proxy')) return undefined;
+  const byImage = v.imageName === 'gce-proxy';
+  const program = v.program([BINARY]);
   if (!byImage && !program) return undefined;
-  return recognized(c, byImage ? `image ${String(c.image)}` : `runs ${program!.binary ?? BINARY}`);
+  return recognized(c, byImage ? `image ${String(c.image)}` : `runs ${program!.binary ?? BINARY}`, {}, v);
 }
 
 function instanceSpecs(c: Container, flags: ParsedFlags): string[] {

@@ -6,12 +6,13 @@
 // kubelet's SIGKILL after the grace period does).
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram, parseFlags, readEnv, type ProgramArgs } from '../flags';
 import { recognized } from '../support';
 
-function program(c: Container): ProgramArgs | undefined {
-  return findProgram(c, ['consul-template'], { entrypoint: imageName(parseImage(c.image)) === 'consul-template' });
+function program(c: Container, v: ContainerView = containerView(c)): ProgramArgs | undefined {
+  return v.program(['consul-template'], { entrypoint: v.imageName === 'consul-template' });
 }
 
 function settings(c: Container, prog: ProgramArgs | undefined) {
@@ -22,13 +23,13 @@ function settings(c: Container, prog: ProgramArgs | undefined) {
   return { once: flags.bool('once') === true, killSignal };
 }
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const prog = program(c);
-  const byImage = imageName(parseImage(c.image)) === 'consul-template';
+  const prog = program(c, v);
+  const byImage = v.imageName === 'consul-template';
   if (!prog && !byImage) return undefined;
   const s = settings(c, prog);
-  return recognized(c, byImage ? `image ${String(c.image)}` : 'runs consul-template', s.once ? { runsToCompletion: true } : {});
+  return recognized(c, byImage ? `image ${String(c.image)}` : 'runs consul-template', s.once ? { runsToCompletion: true } : {}, v);
 }
 
 function inspect(c: Container, _r: Recognition): SidecarFacts {

@@ -5,20 +5,21 @@
 // /healthcheck/fail (start failing health checks, for draining). Envoy exits on SIGTERM.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { parseImage } from '../image';
 import { findProgram, parseFlags } from '../flags';
 import { bindOf, httpProbe, parsePort, recognized } from '../support';
 
 const STARTUP_TIMING = { periodSeconds: 1, failureThreshold: 60 } as const;
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const img = parseImage(c.image);
+  const img = v.image;
   const last = img?.path[img.path.length - 1]?.toLowerCase() ?? '';
   const owner = img?.path[img.path.length - 2]?.toLowerCase() ?? '';
-  if (owner === 'envoyproxy' && /^envoy(-distroless|-alpine|-dev|-debug|-contrib)?$/.test(last)) return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, ['envoy']);
-  if (prog) return recognized(c, `runs ${prog.binary ?? 'envoy'}`);
+  if (owner === 'envoyproxy' && /^envoy(-distroless|-alpine|-dev|-debug|-contrib)?$/.test(last)) return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(['envoy']);
+  if (prog) return recognized(c, `runs ${prog.binary ?? 'envoy'}`, {}, v);
   return undefined;
 }
 

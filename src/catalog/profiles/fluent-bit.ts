@@ -6,15 +6,16 @@
 // seconds (default 5) and exits 0.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram, parseFlags } from '../flags';
 import { bindOf, parsePort, recognized } from '../support';
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  if (imageName(parseImage(c.image)) === 'fluent-bit') return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, ['fluent-bit', 'td-agent-bit']);
-  return prog ? recognized(c, `runs ${prog.binary}`) : undefined;
+  if (v.imageName === 'fluent-bit') return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(['fluent-bit', 'td-agent-bit']);
+  return prog ? recognized(c, `runs ${prog.binary}`, {}, v) : undefined;
 }
 
 function inspect(c: Container, _r: Recognition): SidecarFacts {

@@ -4,16 +4,17 @@
 // Source: docs.fluentd.org "Signals" and "monitor_agent".
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram } from '../flags';
 import { recognized } from '../support';
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const name = imageName(parseImage(c.image));
-  if (/^fluentd($|-)/.test(name) || name === 'td-agent') return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, ['fluentd', 'td-agent']);
-  return prog ? recognized(c, `runs ${prog.binary}`) : undefined;
+  const name = v.imageName;
+  if (/^fluentd($|-)/.test(name) || name === 'td-agent') return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(['fluentd', 'td-agent']);
+  return prog ? recognized(c, `runs ${prog.binary}`, {}, v) : undefined;
 }
 
 function inspect(_c: Container, _r: Recognition): SidecarFacts {

@@ -13,6 +13,7 @@
 //    outbound, 15006 inbound, 15020 merged metrics/agent, 15021 health, 15090 Envoy metrics.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram, parseFlags, argv } from '../flags';
 import { httpProbe, recognized } from '../support';
@@ -21,21 +22,21 @@ const STATUS_PORT = 15020;
 const HEALTH_PORT = 15021;
 const STARTUP_TIMING = { periodSeconds: 1, timeoutSeconds: 3, failureThreshold: 600 } as const;
 
-function proxyArgs(c: Container): string[] {
+function proxyArgs(c: Container, v: ContainerView = containerView(c)): string[] {
   // The image entrypoint is pilot-agent; `args` start with `proxy`. Some manifests spell out
   // `command: [pilot-agent]` or `/usr/local/bin/pilot-agent`.
-  const prog = findProgram(c, ['pilot-agent'], { entrypoint: true });
-  return (prog?.tokens ?? argv(c)).map((t) => t.value);
+  const prog = v.program(['pilot-agent'], { entrypoint: true });
+  return (prog?.tokens ?? v.argv).map((t) => t.value);
 }
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const img = parseImage(c.image);
-  const args = proxyArgs(c);
+  const img = v.image;
+  const args = proxyArgs(c, v);
   const isProxyCmd = args[0] === 'proxy' && (args[1] === 'sidecar' || args[1] === 'router');
-  if (imageName(img) === 'proxyv2' && isProxyCmd) return recognized(c, `image ${String(c.image)} running \`proxy ${args[1]}\``);
+  if (imageName(img) === 'proxyv2' && isProxyCmd) return recognized(c, `image ${String(c.image)} running \`proxy ${args[1]}\``, {}, v);
   // A renamed/mirrored image still runs pilot-agent explicitly.
-  if (isProxyCmd && findProgram(c, ['pilot-agent'])) return recognized(c, 'runs `pilot-agent proxy`');
+  if (isProxyCmd && v.program(['pilot-agent'])) return recognized(c, 'runs `pilot-agent proxy`', {}, v);
   return undefined;
 }
 

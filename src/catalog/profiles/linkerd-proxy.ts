@@ -8,6 +8,7 @@
 //    shutdown endpoint is enabled and only from a loopback client (403 otherwise).
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { parseImage, repositoryEndsWith } from '../image';
 import { parseBoolValue, readEnv } from '../flags';
 import { bindOf, httpProbe, recognized, splitHostPort } from '../support';
@@ -18,17 +19,17 @@ const ADMIN_PORT = 4191;
 // `linkerd-await --timeout=2m` it replaces.
 const STARTUP_TIMING = { periodSeconds: 1, failureThreshold: 120 } as const;
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const img = parseImage(c.image);
+  const img = v.image;
   // `linkerd/proxy` (cr.l5d.io, ghcr.io) and the old `linkerd-io/proxy` (gcr.io).
   if (repositoryEndsWith(img, 'linkerd', 'proxy') || repositoryEndsWith(img, 'linkerd-io', 'proxy')) {
     // Proxy images are tagged with the Linkerd release: `stable-2.14.10`, `edge-24.5.1`, or a
     // plain version. Only stable releases carry a 2.x version.
-    const r = recognized(c, `image ${String(c.image)}`);
+    const r = recognized(c, `image ${String(c.image)}`, {}, v);
     const stable = /^stable-(.*)$/.exec(img?.tag ?? '');
-    const v = stable ? parseVersion(stable[1]) : undefined;
-    return v ? { ...r, version: { ...v, raw: img!.tag! } } : r;
+    const ver = stable ? parseVersion(stable[1]) : undefined;
+    return ver ? { ...r, version: { ...ver, raw: img!.tag! } } : r;
   }
   return undefined;
 }

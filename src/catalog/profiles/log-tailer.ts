@@ -9,6 +9,7 @@
 // two-files-counter-pod-streaming-sidecar.yaml.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { argv, basename, shellCommands, shellWrapper } from '../flags';
 
 /** The followed files of a `tail` command line, when it follows. */
@@ -32,9 +33,8 @@ function followedFiles(words: readonly string[]): string[] | undefined {
   return follow ? files : undefined;
 }
 
-function tailCommand(c: Container): string[] | undefined {
-  const sh = shellWrapper(c);
-  const commands = sh ? shellCommands(sh.script) : [argv(c).map((t) => t.value)];
+function tailCommand(v: ContainerView): readonly string[] | undefined {
+  const commands = v.shell ? v.shellCommands : [v.argv.map((t) => t.value)];
   for (const cmd of commands) {
     const start = cmd[0] === 'exec' ? 1 : 0;
     const words = cmd.slice(start);
@@ -45,9 +45,9 @@ function tailCommand(c: Container): string[] | undefined {
   return undefined;
 }
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const words = tailCommand(c);
+  const words = tailCommand(v);
   // The image (busybox, alpine, ...) is incidental: its tag is not the tailer's version.
   return words ? { evidence: `runs \`${words.join(' ')}\`` } : undefined;
 }

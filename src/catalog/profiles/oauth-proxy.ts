@@ -6,6 +6,7 @@
 // /oauth/healthz, answered without authentication.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile, ServingPort } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram, parseFlags } from '../flags';
 import { bindOf, httpProbe, portForProbe, recognized, splitHostPort } from '../support';
@@ -13,12 +14,12 @@ import { bindOf, httpProbe, portForProbe, recognized, splitHostPort } from '../s
 const STARTUP_TIMING = { periodSeconds: 1, failureThreshold: 30 } as const;
 const LIVENESS_TIMING = { periodSeconds: 10, failureThreshold: 3 } as const;
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const name = imageName(parseImage(c.image));
-  if (name === 'oauth-proxy' || /^(origin|ose)-oauth-proxy(-rhel\d+)?$/.test(name)) return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, ['oauth-proxy']);
-  return prog ? recognized(c, `runs ${prog.binary}`) : undefined;
+  const name = v.imageName;
+  if (name === 'oauth-proxy' || /^(origin|ose)-oauth-proxy(-rhel\d+)?$/.test(name)) return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(['oauth-proxy']);
+  return prog ? recognized(c, `runs ${prog.binary}`, {}, v) : undefined;
 }
 
 function listeners(c: Container) {

@@ -6,6 +6,7 @@
 // OAUTH2_PROXY_<FLAG> (pkg/apis/options/load.go).
 import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram, parseFlags, readEnv, type FlagHit } from '../flags';
 import { atLeast } from '../version';
@@ -14,11 +15,11 @@ import { bindOf, httpProbe, portForProbe, recognized, splitHostPort } from '../s
 const STARTUP_TIMING = { periodSeconds: 1, failureThreshold: 30 } as const;
 const LIVENESS_TIMING = { periodSeconds: 10, failureThreshold: 3 } as const;
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  if (imageName(parseImage(c.image)) === 'oauth2-proxy') return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, ['oauth2-proxy', 'oauth2_proxy']);
-  return prog ? recognized(c, `runs ${prog.binary}`) : undefined;
+  if (v.imageName === 'oauth2-proxy') return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(['oauth2-proxy', 'oauth2_proxy']);
+  return prog ? recognized(c, `runs ${prog.binary}`, {}, v) : undefined;
 }
 
 function httpAddress(c: Container): { value: string; hit?: FlagHit; env?: string; editable: boolean } {

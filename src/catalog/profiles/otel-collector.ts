@@ -6,18 +6,19 @@
 // Source: opentelemetry-collector-contrib extension/healthcheckextension/README.md.
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram } from '../flags';
 import { recognized } from '../support';
 
 const BINARIES = ['otelcol', 'otelcol-contrib', 'otelcol-k8s', 'otelcol-otlp'];
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const name = imageName(parseImage(c.image));
-  if (name.startsWith('opentelemetry-collector') || /^otelcol(-|$)/.test(name)) return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, BINARIES);
-  return prog ? recognized(c, `runs ${prog.binary}`) : undefined;
+  const name = v.imageName;
+  if (name.startsWith('opentelemetry-collector') || /^otelcol(-|$)/.test(name)) return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(BINARIES);
+  return prog ? recognized(c, `runs ${prog.binary}`, {}, v) : undefined;
 }
 
 function inspect(_c: Container, _r: Recognition): SidecarFacts {

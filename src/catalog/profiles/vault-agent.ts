@@ -10,14 +10,15 @@
 // native-sidecar mode yet (vault-k8s #620, PoC PR #659 uses an exec probe on a marker file).
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { imageName, parseImage } from '../image';
 import { findProgram, parseFlags, readEnv, type ProgramArgs } from '../flags';
 import { recognized } from '../support';
 
-function agentProgram(c: Container): ProgramArgs | undefined {
+function agentProgram(c: Container, v: ContainerView = containerView(c)): ProgramArgs | undefined {
   // The vault image's entrypoint runs `vault` with the container args (`agent -config=...`).
-  const img = imageName(parseImage(c.image));
-  const prog = findProgram(c, ['vault'], { entrypoint: img === 'vault' || img === 'vault-enterprise' });
+  const img = v.imageName;
+  const prog = v.program(['vault'], { entrypoint: img === 'vault' || img === 'vault-enterprise' });
   return prog && prog.tokens[0]?.value === 'agent' ? prog : undefined;
 }
 
@@ -42,13 +43,13 @@ function exitsAfterAuth(c: Container, prog: ProgramArgs): string | undefined {
   return undefined;
 }
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  const prog = agentProgram(c);
+  const prog = agentProgram(c, v);
   if (!prog) return undefined;
   const exits = exitsAfterAuth(c, prog);
   const base = `runs \`vault agent\` (image ${String(c.image)})`;
-  return recognized(c, exits ? `${base}; exits after auth: ${exits}` : base, exits ? { runsToCompletion: true } : {});
+  return recognized(c, exits ? `${base}; exits after auth: ${exits}` : base, exits ? { runsToCompletion: true } : {}, v);
 }
 
 function inspect(_c: Container, _r: Recognition): SidecarFacts {

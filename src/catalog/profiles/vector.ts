@@ -4,16 +4,17 @@
 // Source: vector.dev docs, "API" reference and "Process management".
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
+import { containerView, type ContainerView } from '../view';
 import { parseImage, repositoryEndsWith } from '../image';
 import { findProgram } from '../flags';
 import { recognized } from '../support';
 
-function recognize(c: Container): Recognition | undefined {
+function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
   // `vector` alone is too common a repository name: require the timberio owner or the binary.
-  if (repositoryEndsWith(parseImage(c.image), 'timberio', 'vector')) return recognized(c, `image ${String(c.image)}`);
-  const prog = findProgram(c, ['vector']);
-  return prog ? recognized(c, `runs ${prog.binary}`) : undefined;
+  if (repositoryEndsWith(v.image, 'timberio', 'vector')) return recognized(c, `image ${String(c.image)}`, {}, v);
+  const prog = v.program(['vector']);
+  return prog ? recognized(c, `runs ${prog.binary}`, {}, v) : undefined;
 }
 
 function inspect(_c: Container, _r: Recognition): SidecarFacts {
