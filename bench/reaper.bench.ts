@@ -138,6 +138,8 @@ try {
   console.log(`  reaction latency  p50 ${percentile(lat, 50)} ms   p90 ${percentile(lat, 90)} ms   p99 ${percentile(lat, 99)} ms   max ${lat[lat.length - 1]} ms   (target p99 ≤ 1000 ms)`);
   console.log(`  reaper memory     RSS ${mem.rssMiB.toFixed(1)} MiB now, ${memSynced.rssMiB.toFixed(1)} MiB after the list, peak ${mem.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
   console.log(`  reaper heap       used ${(heapEnd / 1048576).toFixed(1)} MiB now, ${(heapSynced / 1048576).toFixed(1)} MiB after the list, ${(heap0 / 1048576).toFixed(1)} MiB with no pods`);
+  const v8mem = await v8Memory(await metricsPort());
+  console.log(`  where RSS goes    V8 heap committed ${(v8mem.total / 1048576).toFixed(1)} MiB (used ${(v8mem.used / 1048576).toFixed(1)}), external ${(v8mem.external / 1048576).toFixed(1)} MiB; the rest is code, the runtime and allocator slack`);
   console.log(`  per cached pod    ${(((heapSynced - heap0) / PODS) / 1024).toFixed(2)} KiB of heap, ${((((memSynced.rssMiB - mem0.rssMiB) * 1048576) / PODS) / 1024).toFixed(2)} KiB of RSS   (after the list, against the no-pod baseline)`);
   console.log(`  actions           ${actions ?? '?'} http stop requests; duplicates ${dup}; requests to pods whose main still ran ${stray}`);
   console.log(`  per action        GET pod, PATCH claim, POST /quitquitquit, POST Event, PATCH outcome`);
@@ -152,6 +154,12 @@ try {
 async function heapUsed(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function v8Memory(port: number): Promise<{ total: number; used: number; external: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const n = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { total: n('nodejs_heap_size_total_bytes'), used: n('nodejs_heap_size_used_bytes'), external: n('nodejs_external_memory_bytes') };
 }
 
 async function metricsPort(): Promise<number> {
