@@ -51,10 +51,14 @@ test('events are sorted by time, and nothing starts after the pod reached a term
   }), { numRuns: 300 });
 });
 
-test('>= 1.29: a sidecar stopped with the pod gets SIGTERM only after every main and the next running sidecar exited (grace never runs out here)', () => {
+test('>= 1.29 with the #125880 fix: a sidecar stopped with the pod gets SIGTERM only after every main and the next running sidecar exited (grace never runs out here)', () => {
   // newTerminationOrdering chains each sidecar to the next later one only; a later sidecar that is
   // not running when the kill starts is pre-closed (PR #125935), so the chain is not transitive.
+  // Without that fix (1.29.0-1.29.7, 1.30.0-1.30.3) a sidecar waits for a later one that is not
+  // running until the grace period runs out, and then the signals go out regardless of order
+  // (scenarios V03/V05 show it), so those versions are left out here.
   fc.assert(fc.property(podArb, (p) => {
+    if (p.version === '1.30.3') return;
     const s = scenarioOf(p);
     const r = simulate(s);
     const inits = s.pod.spec!.initContainers ?? [];
