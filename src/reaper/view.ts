@@ -144,13 +144,14 @@ function templateKey(spec: Record<string, unknown>, annotations: Record<string, 
   return createHash('sha1').update(JSON.stringify([spec.containers ?? null, spec.initContainers ?? null, spec.restartPolicy ?? null, lists])).digest('base64');
 }
 
-function makeTemplate(spec: PodSpec, annotations: Record<string, string>, md: Record<string, unknown>, o: ViewOptions, listedAny: boolean): Template {
+function makeTemplate(spec: PodSpec, annotations: Record<string, string>, o: ViewOptions, listedAny: boolean): Template {
   const containers = Array.isArray(spec.containers) ? spec.containers.filter((c): c is Container => isRecord(c) && typeof c.name === 'string') : [];
   if (containers.length < 2) return { kind: 'ignored', reason: 'fewer than two containers' };
   const rp = spec.restartPolicy;
   const restartPolicy: RestartPolicy = rp === 'Never' || rp === 'OnFailure' ? rp : 'Always';
   const site: PodSite = {
-    object: { apiVersion: 'v1', kind: 'Pod', namespace: typeof md.namespace === 'string' ? md.namespace : null, name: typeof md.name === 'string' ? md.name : null },
+    // Shared by every pod of the template: nothing of this pod's identity goes in.
+    object: { apiVersion: 'v1', kind: 'Pod', namespace: null, name: null },
     podPath: ['spec'],
     metadataPath: ['metadata'],
     spec: { ...spec, containers },
@@ -201,8 +202,8 @@ export function viewPod(pod: unknown, o: ViewOptions, cache?: ViewCache): ViewRe
   if (!listedAny && !o.catalogSidecars) return { kind: 'ignored', reason: 'no sidecar annotation' };
   const spec = pod.spec as unknown as PodSpec;
   const t = cache
-    ? cache.template(templateKey(pod.spec, annotations), () => makeTemplate(spec, annotations, md, o, listedAny))
-    : makeTemplate(spec, annotations, md, o, listedAny);
+    ? cache.template(templateKey(pod.spec, annotations), () => makeTemplate(spec, annotations, o, listedAny))
+    : makeTemplate(spec, annotations, o, listedAny);
   if (t.kind === 'ignored') return t;
   const status = isRecord(pod.status) ? pod.status : {};
   const statuses = new Map<string, unknown>();

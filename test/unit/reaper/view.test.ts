@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { defaultCatalog } from '../../../src/catalog/index';
-import { viewPod, type ViewOptions } from '../../../src/reaper/view';
+import { viewPod, ViewCache, type ViewOptions } from '../../../src/reaper/view';
 import { parseRecord, formatRecord, signalFor } from '../../../src/reaper/record';
 
 const opts: ViewOptions = { catalog: defaultCatalog, catalogSidecars: false, defaultSignal: 'TERM' };
@@ -97,4 +97,43 @@ test('record: round trip, and malformed input is an error, never a crash', () =>
   assert.match(parseRecord('{"__proto__":{"run":"x","step":0,"attempt":1,"status":"sent","at":1}}').error!, /not a container name/);
   assert.deepEqual(signalFor('TERM,fluentd=int', 'fluentd'), { signal: 'INT' });
   assert.deepEqual(signalFor('TERM,fluentd=int', 'other'), { signal: 'TERM' });
+});
+
+test('ViewCache: one recognition per template, plans shared, the view equal to the uncached one', async () => {
+  const cache = new ViewCache();
+  const status = (id: string) => ({ phase: 'Running', podIP: '10.0.0.1', containerStatuses: [{ name: 'app', containerID: `containerd://a${id}`, state: { running: {} } }, { name: 'metrics', containerID: `containerd://m${id}`, state: { running: {} } }] });
+  const a = pod({ 'nrmitchi.com/sidecars': 'metrics' }, [app, metrics], status('1'));
+  const b = { ...pod({ 'nrmitchi.com/sidecars': 'metrics' }, [app, metrics], status('2')), metadata: { name: 'q', namespace: 'ns', uid: 'u2', resourceVersion: '8', annotations: { 'nrmitchi.com/sidecars': 'metrics' } } };
+  const va = viewPod(a, opts, cache);
+  const vb = viewPod(b, opts, cache);
+  assert.ok(va.kind === 'view' && vb.kind === 'view');
+  assert.equal(cache.misses, 1);
+  assert.equal(cache.hits, 1);
+  assert.equal(va.view.sidecars, vb.view.sidecars, 'the plan is shared by reference');
+  assert.equal(vb.view.name, 'q');
+  assert.equal(vb.view.runs[1]!.id, 'containerd://m2', 'runs are the pod\'s own');
+  assert.deepEqual(va.view, (viewPod(a, opts) as { view: unknown }).view, 'cached and uncached views agree');
+  // A different signal annotation, container or restart policy is another template.
+  viewPod(pod({ 'nrmitchi.com/sidecars': 'metrics', 'sidecarctl.dev/stop-signal': 'INT' }, [app, metrics]), opts, cache);
+  viewPod(pod({ 'nrmitchi.com/sidecars': 'metrics' }, [app, { ...metrics, image: 'other' }]), opts, cache);
+  viewPod(pod({ 'nrmitchi.com/sidecars': 'metrics' }, [app, metrics], {}, 'OnFailure'), opts, cache);
+  assert.equal(cache.misses, 4);
+  const sig = viewPod(pod({ 'nrmitchi.com/sidecars': 'metrics', 'sidecarctl.dev/stop-signal': 'INT' }, [app, metrics]), opts, cache);
+  assert.ok(sig.kind === 'view');
+  assert.equal((sig.view.sidecars[0]!.steps[0] as { signal?: string }).signal, 'INT');
+  // Bounded.
+  const small = new ViewCache(2);
+  for (const img of ['a', 'b', 'c']) viewPod(pod({ 'nrmitchi.com/sidecars': 'metrics' }, [app, { ...metrics, image: img }]), opts, small);
+  assert.equal(small.size, 2);
+});
+
+test('property: with or without the cache, views are equal', () => {
+  fc.assert(fc.property(fc.array(fc.record({ sidecar: fc.constantFrom('metrics', 'app', 'metrics,app', ''), signal: fc.constantFrom(undefined, 'INT', 'metrics=HUP', 'BAD'), rp: fc.constantFrom('Never', 'OnFailure', 'Always') }), { minLength: 1, maxLength: 12 }), (pods) => {
+    const cache = new ViewCache();
+    for (const p of pods) {
+      const ann: Record<string, string> = { 'sidecarctl.dev/sidecars': p.sidecar, ...(p.signal ? { 'sidecarctl.dev/stop-signal': p.signal } : {}) };
+      const raw = pod(ann, [app, metrics], { phase: 'Running' }, p.rp);
+      assert.deepEqual(viewPod(raw, opts, cache), viewPod(raw, opts));
+    }
+  }), { numRuns: 100 });
 });
