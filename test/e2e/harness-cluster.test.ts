@@ -1,4 +1,4 @@
-// The harness env.cluster itself: the versions other tests read (node and
+// The harness cluster itself: the versions other tests read (node and
 // apiserver), and the sidecarctl image running our bundle in a pod.
 import { test } from 'node:test';
 import { useCluster } from '../helpers/cluster';

@@ -73,7 +73,7 @@ async function userOutcome(ns: string, jobName: string, timeoutMs = 40_000) {
   }
 }
 
-test('variant 1, plain containers: the env.client fails and the pod never completes', async () => {
+test('variant 1, plain containers: the client fails and the pod never completes', async () => {
   const v = await runVariant(manifest(1), 'v1');
   try {
     const { term, log } = await userOutcome(v.ns, v.jobName);
@@ -88,7 +88,7 @@ test('variant 1, plain containers: the env.client fails and the pod never comple
   }
 });
 
-test('variant 2, plain init container: stuck in Init, the env.client never starts', async () => {
+test('variant 2, plain init container: stuck in Init, the client never starts', async () => {
   const v = await runVariant(manifest(2), 'v2');
   try {
     await sleep(20_000);
@@ -105,7 +105,7 @@ test('variant 2, plain init container: stuck in Init, the env.client never start
   }
 });
 
-test('variant 3, native sidecar without startupProbe: the env.client still fails', async () => {
+test('variant 3, native sidecar without startupProbe: the client still fails', async () => {
   const v = await runVariant(manifest(3), 'v3');
   try {
     const { term, log, pod } = await userOutcome(v.ns, v.jobName);
@@ -114,7 +114,7 @@ test('variant 3, native sidecar without startupProbe: the env.client still fails
     const side = behaviourLog(pod.metadata!.uid!, 'slow-sidecar');
     const userStart = log.find((e) => e.type === 'Starting')!.t;
     const sideStarted = side.find((e) => e.type === 'Started')?.t;
-    assert.ok(sideStarted === undefined || sideStarted > userStart, 'the env.client started before the sidecar listened');
+    assert.ok(sideStarted === undefined || sideStarted > userStart, 'the client started before the sidecar listened');
     const st = await waitJobFinished(env.client, v.ns, v.jobName, 5000);
     assert.equal(st.complete, false, 'the first attempt does not complete the Job');
   } finally {
