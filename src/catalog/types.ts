@@ -56,6 +56,8 @@ export interface HealthEndpoints {
 export interface ShutdownFacts {
   /** The process exits by itself on SIGTERM (after draining), so the kubelet's ordered stop works. */
   readonly exitsOnSigterm: boolean;
+  /** When it does not: how to make it exit on SIGTERM (shown by lint's sidecar-ignores-sigterm). */
+  readonly sigtermAdvice?: string;
   /** Exit code on SIGTERM as configured (cloud-sql-proxy: 143, or 0 with --exit-zero-on-sigterm). */
   readonly sigtermExitCode?: number;
   /** An HTTP endpoint that makes it exit. `localhostOnly`: reachable only from inside the pod's

@@ -32,16 +32,18 @@ function recognize(c: Container, v: ContainerView = containerView(c)): Recogniti
   return recognized(c, byImage ? `image ${String(c.image)}` : 'runs consul-template', s.once ? { runsToCompletion: true } : {}, v);
 }
 
+const SIGTERM_ADVICE = 'consul-template stops on SIGINT by default, not on SIGTERM; set kill_signal = "SIGTERM" (or -kill-signal=SIGTERM) so Pod termination does not wait for the grace period.';
+
 function inspect(c: Container, _r: Recognition): SidecarFacts {
   const s = settings(c, program(c));
   const term = s.killSignal === 'SIGTERM' || s.killSignal === 'TERM';
-  return { servingPorts: [], shutdown: term ? { exitsOnSigterm: true, sigtermExitCode: 0 } : { exitsOnSigterm: false } };
+  return { servingPorts: [], shutdown: term ? { exitsOnSigterm: true, sigtermExitCode: 0 } : { exitsOnSigterm: false, sigtermAdvice: SIGTERM_ADVICE } };
 }
 
 function nativeSidecarEdits(c: Container, r: Recognition, facts: SidecarFacts): NativeSidecarEdits {
   if (r.runsToCompletion) return { notes: ['consul-template runs with -once: it renders and exits, so it belongs in a plain init container.'] };
   const notes = ['consul-template has no health endpoint; a startupProbe must test for a rendered file (exec `test -s <destination>`).'];
-  if (!facts.shutdown.exitsOnSigterm) notes.push('consul-template stops on SIGINT by default, not on SIGTERM; set kill_signal = "SIGTERM" (or -kill-signal=SIGTERM) so Pod termination does not wait for the grace period.');
+  if (facts.shutdown.sigtermAdvice) notes.push(facts.shutdown.sigtermAdvice);
   void c;
   return { notes };
 }

@@ -52,21 +52,18 @@ function recognize(c: Container, v: ContainerView = containerView(c)): Recogniti
   return words ? { evidence: `runs \`${words.join(' ')}\`` } : undefined;
 }
 
+const SIGTERM_ADVICE = 'tail (or its shell) runs as PID 1 and ignores SIGTERM, so Pod shutdown waits for the grace period; `shareProcessNamespace: true` or a shell `trap \'exit 0\' TERM` around a backgrounded tail makes it exit promptly.';
+
 function inspect(c: Container, _r: Recognition): SidecarFacts {
   // A shell that traps TERM (`trap 'exit 0' TERM; tail -F f & wait`) has a handler, so even as
   // PID 1 it exits on SIGTERM.
   const sh = shellWrapper(c);
   const traps = sh !== undefined && shellCommands(sh.script).some((cmd) => cmd[0] === 'trap' && cmd.slice(2).some((sig) => /^(SIG)?TERM$|^15$/.test(sig)));
-  return { servingPorts: [], shutdown: traps ? { exitsOnSigterm: true, sigtermExitCode: 0 } : { exitsOnSigterm: false } };
+  return { servingPorts: [], shutdown: traps ? { exitsOnSigterm: true, sigtermExitCode: 0 } : { exitsOnSigterm: false, sigtermAdvice: SIGTERM_ADVICE } };
 }
 
-function nativeSidecarEdits(_c: Container, _r: Recognition, _f: SidecarFacts): NativeSidecarEdits {
-  return {
-    notes: [
-      'A log tailer serves nothing, so it needs no startupProbe.',
-      'tail (or its shell) runs as PID 1 and ignores SIGTERM, so Pod shutdown waits for the grace period; `shareProcessNamespace: true` or a shell `trap \'exit 0\' TERM` around a backgrounded tail makes it exit promptly.',
-    ],
-  };
+function nativeSidecarEdits(_c: Container, _r: Recognition, f: SidecarFacts): NativeSidecarEdits {
+  return { notes: ['A log tailer serves nothing, so it needs no startupProbe.', ...(f.shutdown.sigtermAdvice ? [f.shutdown.sigtermAdvice] : [])] };
 }
 
 export const logTailer: SidecarProfile = {

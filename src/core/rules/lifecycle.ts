@@ -184,13 +184,6 @@ slow-sidecar CronJob, variant 3; upstream PR #137954 added startupProbes to its 
   },
 };
 
-/** The profile's own advice about SIGTERM (its native-sidecar notes), if any. */
-function sigtermAdvice(s: ContainerInfo): string | undefined {
-  const id = s.sidecar;
-  if (!id?.profile || !id.recognition || !id.facts) return undefined;
-  return id.profile.nativeSidecarEdits(s.container, id.recognition, id.facts).notes?.find((n) => /SIGTERM/.test(n));
-}
-
 export const sidecarIgnoresSigterm: Rule = {
   id: 'sidecar-ignores-sigterm',
   category: 'job-never-completes',
@@ -217,7 +210,7 @@ Fix by hand: make the process exit on SIGTERM (the profile's advice is in the me
       // gets SIGTERM's default action and dies (pid_namespaces(7)).
       .filter((s) => !(m.site.spec.shareProcessNamespace === true && s.sidecar?.profile?.id === 'log-tailer'))
       .map((s): RuleHit => {
-        const advice = sigtermAdvice(s);
+        const advice = s.sidecar!.facts!.shutdown.sigtermAdvice;
         return {
           container: label(s),
           message: `"${label(s)}" (${s.sidecar!.profile?.displayName ?? 'sidecar'}) does not exit on SIGTERM: when the work is done the kubelet waits terminationGracePeriodSeconds (${grace} s) before SIGKILL, so each pod completes up to ${grace} s late${advice ? `; ${advice}` : '; make it exit on SIGTERM or lower terminationGracePeriodSeconds'}`,

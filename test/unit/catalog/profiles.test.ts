@@ -100,7 +100,8 @@ test('consul-template: -once runs to completion; SIGTERM needs kill_signal', () 
   assert.equal(consulTemplate.recognize({ name: 'c', image: 'hashicorp/consul-template:0.39.1', args: ['-once', '-template=a:b'] })?.runsToCompletion, true);
   const cm = run(consulTemplate, corpusContainer('vault-guides__vault-agent-k8s-demo_example-k8s-spec_consul-template.yaml', 'consul-template'));
   assert.equal(cm.r.runsToCompletion, undefined);
-  assert.deepEqual(cm.facts.shutdown, { exitsOnSigterm: false });
+  assert.deepEqual(cm.facts.shutdown, { exitsOnSigterm: false, sigtermAdvice: cm.facts.shutdown.sigtermAdvice });
+  assert.match(cm.facts.shutdown.sigtermAdvice ?? '', /kill_signal = "SIGTERM"/);
   assert.ok(cm.edits.notes?.some((n) => /SIGTERM/.test(n)));
   const demo = run(consulTemplate, corpusContainer('gke-vault-demo__k8s-manifests_sidecar.yaml', 'consul-template'));
   assert.equal(demo.r.version?.raw, '0.19.5.dev-alpine');
@@ -155,7 +156,8 @@ test('log-tailer: tail -f/-F/--follow on a file, inside a shell or not', () => {
   ] as const) {
     const { r, facts, edits } = run(logTailer, corpusContainer(file, name));
     assert.equal(r.version, undefined);
-    assert.deepEqual(facts, { servingPorts: [], shutdown: { exitsOnSigterm: false } });
+    assert.deepEqual(facts, { servingPorts: [], shutdown: { exitsOnSigterm: false, sigtermAdvice: facts.shutdown.sigtermAdvice } });
+    assert.match(facts.shutdown.sigtermAdvice ?? '', /trap 'exit 0' TERM/);
     assert.equal(edits.startupProbe, undefined);
   }
   assert.match(logTailer.recognize({ name: 't', image: 'debian', command: ['tail', '--follow=name', '/var/log/app.log'] })?.evidence ?? '', /--follow=name/);
