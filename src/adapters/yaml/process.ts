@@ -1,7 +1,7 @@
 // One manifest file in, findings / fixed text out. Pure (text in, data out): the CLI, the Helm
 // post-renderer path (stdin → stdout) and tests share it.
 import type { Catalog } from '../../catalog/types';
-import { analyzeSite } from '../../core/analyze';
+import { analyzeSite, type Analysis } from '../../core/analyze';
 import type { Change, Finding, KubeVersion, Path } from '../../core/types';
 import { findPodSites, type ObjectRef, type PodSite, type WorkloadRegistry, defaultWorkloadRegistry } from '../../core/workloads';
 import { editDocumentText, EditError } from './edit';
@@ -35,9 +35,9 @@ export interface ProcessOptions {
   readonly workloads?: WorkloadRegistry;
   /**
    * Simulated evidence for lifecycle findings (`lint --explain`). Injected so this module stays
-   * free of the simulator: (pod spec, lifetime, changes) → one-line summaries.
+   * free of the simulator: (the site and its analysis: pod model, changes) → one-line summaries.
    */
-  readonly evidence?: (site: PodSite, changes: readonly Change[]) => FindingEvidence;
+  readonly evidence?: (site: PodSite, analysis: Analysis) => FindingEvidence;
 }
 
 /** Categories whose claim is about timing, so a simulation can show it. */
@@ -72,7 +72,7 @@ export function processText(file: string, text: string, opts: ProcessOptions): F
     for (const site of sites) {
       const a = analyzeSite(site, { kubeVersion: opts.kubeVersion, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) });
       let evidence: FindingEvidence | undefined;
-      if (opts.evidence && a.findings.some((f) => EVIDENCE_CATEGORIES.has(f.category))) evidence = opts.evidence(site, a.changes);
+      if (opts.evidence && a.findings.some((f) => EVIDENCE_CATEGORIES.has(f.category))) evidence = opts.evidence(site, a);
       for (const f of a.findings) {
         const pos = positionOf(parsed, d, f.path);
         const ev = evidence && EVIDENCE_CATEGORIES.has(f.category) ? { evidence } : {};

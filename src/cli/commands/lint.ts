@@ -7,9 +7,8 @@ import { toTextReport } from '../../adapters/report/text';
 import { processText, type FindingEvidence, type ReportedFinding, type Skipped } from '../../adapters/yaml/process';
 import { applyChanges } from '../../core/apply';
 import type { PodSite } from '../../core/workloads';
-import { buildPodModel, type PodModel } from '../../core/pod-model';
-import type { Catalog } from '../../catalog/types';
-import type { Change } from '../../core/types';
+import type { PodModel } from '../../core/pod-model';
+import type { Analysis } from '../../core/analyze';
 import { simulateForEvidence } from '../../simulator/evidence';
 import type { InputError } from '../../adapters/yaml/read';
 import { formatKubeVersion } from '../../core/kube-version';
@@ -23,9 +22,9 @@ import { VERSION } from '../version';
 interface LintFlags extends CommonFlags { format: string; failOn?: string; explain?: boolean }
 
 /** `--explain`: simulate each pod with lifecycle findings as written and as `fix` would leave it. */
-function simulatedEvidence(kubeVersion: string, catalog: Catalog) {
-  return (site: PodSite, changes: readonly Change[]): FindingEvidence => {
-    const helpers = stopHelperBehaviors(buildPodModel(site, catalog));
+function simulatedEvidence(kubeVersion: string) {
+  return (site: PodSite, { model, changes }: Analysis): FindingEvidence => {
+    const helpers = stopHelperBehaviors(model);
     const run = (spec: PodSite['spec']) => {
       try {
         const present = new Set([...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name));
@@ -73,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
       const findings: ReportedFinding[] = [];
       const skipped: Skipped[] = [];
       const errors: InputError[] = [...readErrors];
-      const evidence = flags.explain ? simulatedEvidence(formatKubeVersion(s.kubeVersion), s.catalog) : undefined;
+      const evidence = flags.explain ? simulatedEvidence(formatKubeVersion(s.kubeVersion)) : undefined;
       for (const input of inputs) {
         const r = processText(input.file, input.text, { kubeVersion: s.kubeVersion, catalog: s.catalog, disabledRules: s.disabledRules, ...(evidence ? { evidence } : {}) });
         findings.push(...r.findings);
