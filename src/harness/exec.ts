@@ -18,6 +18,11 @@ export function run(
       args as string[],
       { env: opts.env ?? process.env, cwd: opts.cwd, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 0 },
       (err, stdout, stderr) => {
+        // a command that outlived its time is never a result, whatever allowFail says
+        if (err && (err as { killed?: boolean }).killed && opts.timeoutMs) {
+          reject(new HarnessError(opts.component ?? cmd, `${cmd} ${args.join(' ')}: no exit within ${opts.timeoutMs} ms: ${String(stderr).trim().slice(-2000)}`));
+          return;
+        }
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         if (err && !opts.allowFail) {
           reject(new HarnessError(opts.component ?? cmd, `${cmd} ${args.join(' ')} failed (${code}): ${String(stderr).trim().slice(-2000)}`));

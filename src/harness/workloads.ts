@@ -1,6 +1,6 @@
 // Helpers the e2e tests and benchmarks use to run real workloads (Jobs,
 // CronJobs, Deployments) on the harness cluster and read what happened.
-import { spawn } from 'node:child_process';
+import { run } from './exec';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -29,22 +29,10 @@ export async function freshNamespace(client: KubeClient, prefix: string): Promis
 export function sidecarctlFix(manifest: string, opts: { repo?: string; args?: readonly string[] } = {}): Promise<string> {
   const repo = opts.repo ?? harnessPaths().repo;
   const bin = join(repo, 'bin', 'sidecarctl.mjs');
-  return new Promise((resolvePromise, reject) => {
-    if (!existsSync(join(repo, 'dist', 'sidecarctl.mjs'))) {
-      reject(new Error(`dist/sidecarctl.mjs is missing: run \`npm run build\` first`));
-      return;
-    }
-    const child = spawn(process.execPath, [bin, 'fix', ...(opts.args ?? []), '-'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0 || out.trim() === '') reject(new Error(`sidecarctl fix exited ${code}: ${err.trim()}`));
-      else resolvePromise(out);
-    });
-    child.stdin.end(manifest);
+  if (!existsSync(join(repo, 'dist', 'sidecarctl.mjs'))) return Promise.reject(new Error('dist/sidecarctl.mjs is missing: run `npm run build` first'));
+  return run(process.execPath, [bin, 'fix', ...(opts.args ?? []), '-'], { cwd: repo, input: manifest, component: 'sidecarctl fix' }).then((r) => {
+    if (r.stdout.trim() === '') throw new Error(`sidecarctl fix printed nothing: ${r.stderr.trim()}`);
+    return r.stdout;
   });
 }
 
