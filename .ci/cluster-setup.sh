@@ -23,8 +23,8 @@ build() { # name, command...: one Go build at a time, output to a log file
   tail -n 1 "$log"
 }
 
-stage "Debian packages (etcd, containerd, runc, CNI plugins, busybox-static, openssl)"
-pkgs=(etcd-server containerd runc containernetworking-plugins busybox-static openssl iproute2 gcc libc6-dev)
+stage "Debian packages (etcd, containerd, runc, CNI plugins, busybox-static, openssl; chromium for the timeline screenshot test)"
+pkgs=(etcd-server containerd runc containernetworking-plugins busybox-static openssl iproute2 gcc libc6-dev chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -44,7 +44,7 @@ build k8s-1.28.15 harness/build/build-k8s.sh v1.28.15 kube-apiserver
 build helm-v4.3.1 harness/build/build-go-tool.sh helm helm.sh/helm/v4/cmd/helm v4.3.1
 
 stage "CLI bundle (for the sidecarctl image and \`sidecarctl fix\` in the e2e tests)"
-[ -f dist/sidecarctl.mjs ] || timed npm run -s build
+timed npm run -s build  # always: a stale bundle would put old code in the image and the e2e CLI runs (about a second)
 
 stage "cluster up (images imported, node Ready)"
 timed npm run -s cluster:up

@@ -12,7 +12,7 @@ const tierIdx = args.indexOf('--tier');
 // The e2e tier needs root and the real-cluster harness (npm run cluster:up); it runs with
 // `--tier e2e` / `npm run test:e2e`, or with SIDECARCTL_E2E=1 as part of the default run.
 const tiers = tierIdx >= 0 ? [args[tierIdx + 1]] : process.env.SIDECARCTL_E2E === '1' ? ['unit', 'e2e'] : ['unit'];
-if (tierIdx < 0 && !tiers.includes('e2e')) console.log('e2e tier not run (set SIDECARCTL_E2E=1 or run `npm run test:e2e`; needs the harness, see docs/harness.md)');
+if (tierIdx < 0 && !tiers.includes('e2e')) console.log('e2e tier not run: `npm run test:all` runs both tiers after setting up the real-cluster harness (root; docs/harness.md)');
 
 function listTests(dir) {
   if (!existsSync(dir)) return [];
