@@ -63,7 +63,14 @@ async function nodeRuntimeFiles(): Promise<ImageFile[]> {
 }
 
 /** Packages scripts/build.mjs leaves out of the bundle and the webhook imports at run time. */
-export const BUNDLE_EXTERNALS = ['pino', 'prom-client', '@kubernetes/client-node'] as const;
+export const BUNDLE_EXTERNALS = ['@kubernetes/client-node'] as const;
+
+/** The bundle (scripts/build.mjs): the entry and its lazily loaded chunks, under /app/dist. */
+function bundleFiles(dist: string): ImageFile[] {
+  return readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.mjs'))
+    .map((f) => ({ path: `/app/dist/${f}`, content: readFileSync(join(dist, f), 'utf8'), mode: 0o644 }));
+}
 
 /**
  * The installed node_modules trees of `roots` and everything they depend on (dependencies and
@@ -155,7 +162,7 @@ export async function imageSpecs(paths: HarnessPaths, log: HarnessLogger): Promi
   if (existsSync(bundle)) {
     specs.push({
       ref: IMAGE_REFS.sidecarctl,
-      files: [...(await nodeRuntimeFiles()), { path: '/app/dist/sidecarctl.mjs', content: readFileSync(bundle, 'utf8'), mode: 0o644 }, ...nodeModulesFiles(paths.repo, BUNDLE_EXTERNALS)],
+      files: [...(await nodeRuntimeFiles()), ...bundleFiles(join(paths.repo, 'dist')), ...nodeModulesFiles(paths.repo, BUNDLE_EXTERNALS)],
       dirs: ['/tmp'],
       entrypoint: ['/usr/bin/node', '/app/dist/sidecarctl.mjs'],
       workingDir: '/app',

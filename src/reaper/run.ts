@@ -10,6 +10,7 @@ import { DEFAULT_DECIDE } from './decide';
 import { createExecutor } from './executor';
 import { createMetrics } from './metrics';
 import { startServer } from './server';
+import { commonJsExports } from '../util/lazy-import';
 import type { ReaperSettings } from '../cli/commands/reaper';
 
 export const REPORTING_CONTROLLER = 'sidecarctl.dev/reaper';
@@ -40,7 +41,7 @@ export interface RunDeps {
 }
 
 export async function runReaper(s: ReaperSettings, d: RunDeps): Promise<number> {
-  const { pino } = await import('pino');
+  const { pino } = commonJsExports(await import('pino'));
   const log = pino({ level: s.logLevel, base: { controller: 'reaper', identity: s.identity }, timestamp: pino.stdTimeFunctions.isoTime }, d.stderr);
   let api: KubeApi;
   try {

@@ -3,6 +3,7 @@
 // apiserver's own webhook histogram buckets (apiserver_admission_webhook_admission_duration_seconds:
 // 5 ms … 2.5 s, k8s.io/apiserver/pkg/admission/metrics), so the two can be read side by side.
 import type { Outcome } from './admit';
+import { commonJsExports } from '../util/lazy-import';
 
 export interface WebhookMetrics {
   observe(outcome: Outcome, seconds: number): void;
@@ -13,7 +14,7 @@ export interface WebhookMetrics {
 export const LATENCY_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1, 2.5];
 
 export async function createMetrics(): Promise<WebhookMetrics> {
-  const prom = await import('prom-client');
+  const prom = commonJsExports(await import('prom-client'));
   // A registry of our own: no module-level (global) state shared with anything else.
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry, prefix: 'sidecarctl_webhook_' });

@@ -21,6 +21,7 @@ import { withRecognitionCache } from '../../webhook/recognition-cache';
 import { fixedVersions, pollClusterVersions, type VersionSource } from '../../webhook/versions';
 import { CliError, type CliContext } from '../context';
 import { writeFileAtomic } from '../inputs';
+import { commonJsExports } from '../../util/lazy-import';
 
 const repeat = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -81,7 +82,7 @@ export function register(program: Command, ctx: CliContext): void {
       const ownNamespace = f.namespace ?? ctx.env.POD_NAMESPACE ?? 'sidecarctl-system';
       const maxBodyBytes = f.maxBodyBytes === undefined ? undefined : intFlag(f.maxBodyBytes, '--max-body-bytes', 1024, 64 * 1024 * 1024);
 
-      const { pino } = await import('pino');
+      const { pino } = commonJsExports(await import('pino'));
       const logger = pino({ level: f.logLevel, base: { component: 'sidecarctl-webhook' } }, ctx.io.stderr);
       const { createMetrics } = await import('../../webhook/metrics');
       const metrics = await createMetrics();
