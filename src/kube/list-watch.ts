@@ -62,6 +62,11 @@ export class ListWatch<T> {
     return this.lastActivity;
   }
 
+  /** Objects known after the last list and the events since (those `transform` kept). */
+  get size(): number {
+    return this.known.size;
+  }
+
   get resourceVersion(): string {
     return this.rv;
   }

@@ -33,11 +33,14 @@ export interface ReaperMetrics {
   action(strategy: string, outcome: string): void;
   watchEvent(type: string): void;
   watchRestart(reason: string): void;
+  /** Pods watched that have a sidecar in `containers`. */
   tracked(n: number): void;
+  /** Of those, pods whose view is held: an action is due now or at a known time. */
+  pending(n: number): void;
   queueDepth(n: number): void;
 }
 
-export const noMetrics: ReaperMetrics = { reaction() {}, action() {}, watchEvent() {}, watchRestart() {}, tracked() {}, queueDepth() {} };
+export const noMetrics: ReaperMetrics = { reaction() {}, action() {}, watchEvent() {}, watchRestart() {}, tracked() {}, pending() {}, queueDepth() {} };
 
 export interface Logger {
   info(o: object, m: string): void;
@@ -90,7 +93,13 @@ export class Reaper {
     this.metrics = o.metrics ?? noMetrics;
   }
 
+  /** Pods watched that have a sidecar in `containers` (dormant ones included). */
   get trackedPods(): number {
+    return this.watches.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** Pods whose view is held because an action is due now or later. */
+  get pendingPods(): number {
     return this.cache.size;
   }
 
@@ -119,20 +128,20 @@ export class Reaper {
         },
         events: {
           upsert: (key, view) => {
-            this.cache.set(key, view);
-            this.metrics.tracked(this.cache.size);
             this.consider(key, view);
+            this.countPods();
           },
           delete: (key) => {
             this.cache.delete(key);
             this.clearTimer(key);
             this.failures.delete(key);
             this.unperformed.delete(key);
-            this.metrics.tracked(this.cache.size);
+            this.countPods();
           },
           synced: (n) => {
             if (!listedOnce) this.synced++;
             listedOnce = true;
+            this.countPods();
             this.o.log.info({ path, pods: n }, 'pods listed');
           },
         },
@@ -164,10 +173,28 @@ export class Reaper {
     return { ...this.o.decide, now: this.o.now(), ...(own ? { ownClaims: own } : {}) };
   }
 
+  /**
+   * Holds the view only while a decision may need it without a new watch event: to act now, or at
+   * a time (stop timeout, back-off). A pod whose decision is idle — a main container still runs or
+   * may restart, or nothing is left to do — needs nothing until it changes, and every change comes
+   * as a watch event carrying the whole pod. So running Jobs cost their key in the watch's set of
+   * known pods (≈0.1 KiB), not a view (≈0.65 KiB): memory follows the pods being finished, not the
+   * pods watched (ADR 0011).
+   */
   private consider(key: string, view: PodView): void {
     const d = decide(view, this.opts(key));
+    if (d.kind === 'idle') {
+      this.cache.delete(key);
+      return;
+    }
+    this.cache.set(key, view);
     if (d.kind === 'act') this.enqueue(key);
-    else if (d.kind === 'wait') this.schedule(key, d.at);
+    else this.schedule(key, d.at);
+  }
+
+  private countPods(): void {
+    this.metrics.tracked(this.watches.reduce((n, w) => n + w.size, 0));
+    this.metrics.pending(this.cache.size);
   }
 
   private schedule(key: string, at: number): void {
