@@ -3,7 +3,8 @@
 // would. The reaper runs as a real process (`node bin/sidecarctl.mjs reaper`). Then the main
 // containers of a sample of pods finish at a steady rate; for each, the time from the status patch
 // (the kubelet reporting the last main's termination) to the sidecar's stop request arriving at its
-// admin endpoint is the reaction latency. Also prints the reaper's memory (RSS) with 10k pods cached.
+// admin endpoint is the reaction latency. Also prints the reaper's memory (RSS) with 10k pods
+// watched, run as the chart runs it (its NODE_OPTIONS) and, for comparison, with Node's defaults.
 // Targets: p99 ≤ 1 s, RSS ≤ 64 MiB.
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { harnessPaths, VERSIONS } from '../src/harness/paths';
 import { startApiserverOnly } from '../src/harness/apiserver-only';
 import { KubeClient, waitFor } from '../src/harness/kube';
-import { startReaper } from '../test/e2e/fixtures/reaper/support';
+import { startReaper, chartNodeOptions } from '../test/e2e/fixtures/reaper/support';
 import { syntheticPod, runningStatus, mainDoneStatus, patchStatus, pool, quitRecorder, ipFor, percentile, rssOf } from '../test/e2e/fixtures/reaper/synthetic';
 
 const PODS = Number(process.env.BENCH_REAPER_PODS ?? 10_000);
@@ -44,7 +45,8 @@ if (!etcdOk) {
   process.exit(0);
 }
 
-// The cache alone, in this process, after forced collections: what one cached pod costs
+// The views alone, in this process, after forced collections: what one pod with a stop pending
+// costs (the controller holds a view only while an action is due now or later; ADR 0011)
 // (views built by the controller's own code from API-shaped pods, recognition shared per template).
 {
   setFlagsFromString('--expose-gc');
@@ -67,7 +69,7 @@ if (!etcdOk) {
   const ms = performance.now() - t0;
   gc(); gc();
   const per = (process.memoryUsage().heapUsed - before) / cache.size;
-  console.log(`cache alone: ${cache.size} views, ${(per / 1024).toFixed(2)} KiB per pod of heap after GC (${((per * cache.size) / 1048576).toFixed(1)} MiB), ${views.size} template(s), ${((ms * 1000) / PODS).toFixed(1)} µs per pod to view (incl. building the raw object)`);
+  console.log(`views alone: ${cache.size} views, ${(per / 1024).toFixed(2)} KiB per pod of heap after GC (${((per * cache.size) / 1048576).toFixed(1)} MiB), ${views.size} template(s), ${((ms * 1000) / PODS).toFixed(1)} µs per pod to view (incl. building the raw object)`);
 }
 
 const apiserver = await startApiserverOnly({ version: '1.36', extraArgs: ['--max-requests-inflight=1000', '--max-mutating-requests-inflight=500'] });
@@ -99,17 +101,29 @@ try {
   }
   console.log(`baseline reaper (0 pods): RSS ${mem0.rssMiB.toFixed(1)} MiB, heap used ${(heap0 / 1048576).toFixed(1)} MiB`);
 
+  // For comparison, the same process with Node's default heap sizing and V8's optimizing compiler
+  // on (how it ran before ADR 0011): every main still runs, so it has nothing to do but list and watch.
+  const plain = startReaper({ kubeconfig: apiserver.kubeconfig, identity: 'bench-node-defaults', nodeOptions: '', args: ['-n', NS, '--no-leader-elect', '--optimize'] });
+  let memPlain: { rssMiB: number; peakMiB: number };
+  let memPlainSettled: { rssMiB: number; peakMiB: number };
+  try {
+    await waitTracked(await plain.port());
+    memPlain = rssOf(plain.proc.pid!);
+    await new Promise((r) => setTimeout(r, 10_000));
+    memPlainSettled = rssOf(plain.proc.pid!);
+  } finally {
+    await plain.kill('SIGTERM');
+  }
+
   const tStart = Date.now();
   reaper = startReaper({ kubeconfig: apiserver.kubeconfig, identity: 'bench', args: ['-n', NS, '--lease-namespace', NS, '--stop-timeout', '120s'] });
-  await waitFor('reaper cached every pod', async () => {
-    const r = await fetch(`http://127.0.0.1:${await metricsPort()}/metrics`).catch(() => undefined);
-    const m = r ? /sidecarctl_reaper_tracked_pods (\d+)/.exec(await r.text()) : null;
-    return m && Number(m[1]) >= PODS ? true : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 250 });
+  await waitTracked(await metricsPort());
   const synced = (Date.now() - tStart) / 1000;
   const memSynced = rssOf(reaper.proc.pid!);
   const heapSynced = await heapUsed(await metricsPort());
-  console.log(`reaper started, leader and ${PODS} pods cached in ${synced.toFixed(1)} s; RSS ${memSynced.rssMiB.toFixed(1)} MiB, heap used ${(heapSynced / 1048576).toFixed(1)} MiB`);
+  console.log(`reaper started (NODE_OPTIONS="${chartNodeOptions()}" as the chart sets it), leader, ${PODS} pods listed and watched in ${synced.toFixed(1)} s; RSS ${memSynced.rssMiB.toFixed(1)} MiB, heap used ${(heapSynced / 1048576).toFixed(1)} MiB`);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const memSettled = rssOf(reaper.proc.pid!);
 
   // Steady stream of main terminations over a sample of pods spread across the set.
   const step = Math.max(1, Math.floor(PODS / SAMPLE));
@@ -136,11 +150,13 @@ try {
   console.log('');
   console.log(`reaper, ${PODS} pods watched, ${sample.length} main terminations at ${RATE}/s (status patch → stop request at the sidecar):`);
   console.log(`  reaction latency  p50 ${percentile(lat, 50)} ms   p90 ${percentile(lat, 90)} ms   p99 ${percentile(lat, 99)} ms   max ${lat[lat.length - 1]} ms   (target p99 ≤ 1000 ms)`);
-  console.log(`  reaper memory     RSS ${mem.rssMiB.toFixed(1)} MiB now, ${memSynced.rssMiB.toFixed(1)} MiB after the list, peak ${mem.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
+  const pending = /^sidecarctl_reaper_pending_pods (\d+)/m.exec(metrics)?.[1];
+  console.log(`  reaper memory     RSS ${mem.rssMiB.toFixed(1)} MiB now (${pending ?? '?'} pods with a stop pending), ${memSettled.rssMiB.toFixed(1)} MiB 10 s after the list, ${memSynced.rssMiB.toFixed(1)} MiB right after it, peak ${mem.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
+  console.log(`  node defaults     RSS ${memPlainSettled.rssMiB.toFixed(1)} MiB 10 s after the list, ${memPlain.rssMiB.toFixed(1)} MiB right after it, peak ${memPlainSettled.peakMiB.toFixed(1)} MiB   (same pods, no NODE_OPTIONS, --optimize)`);
   console.log(`  reaper heap       used ${(heapEnd / 1048576).toFixed(1)} MiB now, ${(heapSynced / 1048576).toFixed(1)} MiB after the list, ${(heap0 / 1048576).toFixed(1)} MiB with no pods`);
   const v8mem = await v8Memory(await metricsPort());
   console.log(`  where RSS goes    V8 heap committed ${(v8mem.total / 1048576).toFixed(1)} MiB (used ${(v8mem.used / 1048576).toFixed(1)}), external ${(v8mem.external / 1048576).toFixed(1)} MiB; the rest is code, the runtime and allocator slack`);
-  console.log(`  per cached pod    ${(((heapSynced - heap0) / PODS) / 1024).toFixed(2)} KiB of heap, ${((((memSynced.rssMiB - mem0.rssMiB) * 1048576) / PODS) / 1024).toFixed(2)} KiB of RSS   (after the list, against the no-pod baseline)`);
+  console.log(`  per watched pod   ${(((heapSynced - heap0) / PODS) / 1024).toFixed(2)} KiB of heap right after the list, ${((((memSettled.rssMiB - mem0.rssMiB) * 1048576) / PODS) / 1024).toFixed(2)} KiB of RSS 10 s after it   (against the no-pod baseline)`);
   console.log(`  actions           ${actions ?? '?'} http stop requests; duplicates ${dup}; requests to pods whose main still ran ${stray}`);
   console.log(`  per action        GET pod, PATCH claim, POST /quitquitquit, POST Event, PATCH outcome`);
 } finally {
@@ -160,6 +176,15 @@ async function v8Memory(port: number): Promise<{ total: number; used: number; ex
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const n = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
   return { total: n('nodejs_heap_size_total_bytes'), used: n('nodejs_heap_size_used_bytes'), external: n('nodejs_external_memory_bytes') };
+}
+
+/** Until the reaper has listed every pod (its tracked-pods gauge). */
+async function waitTracked(port: number): Promise<void> {
+  await waitFor('reaper listed every pod', async () => {
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+    const m = r ? /sidecarctl_reaper_tracked_pods (\d+)/.exec(await r.text()) : null;
+    return m && Number(m[1]) >= PODS ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 250 });
 }
 
 async function metricsPort(): Promise<number> {

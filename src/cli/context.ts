@@ -20,6 +20,9 @@ export interface CliContext {
   readonly color: boolean;
   /** Records the process exit code (the highest one set wins); main.ts exits with it. */
   readonly setExitCode: (code: number) => void;
+  /** Sets V8 flags of this process (node:v8 setFlagsFromString), for long-running commands that
+   *  tune the runtime; absent in tests, which run commands inside the test process. */
+  readonly setV8Flags?: (flags: string) => void;
 }
 
 /**

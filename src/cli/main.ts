@@ -1,5 +1,6 @@
 // Composition root: reads the environment once, builds the CliContext, registers commands,
 // and turns errors into exit codes. Nothing below this file touches process.*.
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode, type CliContext } from './context';
 import { VERSION } from './version';
@@ -56,5 +57,6 @@ if (isEntry) {
     cwd: process.cwd(),
     now: () => Date.now(),
     color: colorAllowed(env, process.stdout.isTTY),
+    setV8Flags: setFlagsFromString,
   }).then((code) => { process.exitCode = code; });
 }

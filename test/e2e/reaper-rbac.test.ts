@@ -26,7 +26,7 @@ import { ensureHelm } from '../../src/harness/build';
 import { stderrLogger } from '../../src/harness/log';
 import type { ClusterInfo } from '../../src/harness/cluster';
 import { run } from './fixtures/webhook/run';
-import { startReaper, reaperEvents, type ReaperProcess } from './fixtures/reaper/support';
+import { startReaper, reaperEvents, chartNodeOptions, type ReaperProcess } from './fixtures/reaper/support';
 
 const HELM = goToolPath(harnessPaths().cache, 'helm');
 const CHART = join(harnessPaths().repo, 'deploy', 'sidecarctl-reaper');
@@ -60,7 +60,11 @@ async function applyChartRbac(release: string, ns: string, sets: string[]): Prom
   const r = await run(HELM, ['template', release, CHART, '-n', ns, ...sets.flatMap((s) => ['--set', s])], { timeoutMs: 60_000 });
   assert.equal(r.code, 0, `helm template failed: ${r.stderr}`);
   const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as KubeObject | null).filter((d): d is KubeObject => !!d?.kind);
-  assert.ok(docs.some((d) => d.kind === 'Deployment'), 'the chart renders its Deployment (not applied: the reaper runs here as a host process)');
+  const deployment = docs.find((d) => d.kind === 'Deployment') as (KubeObject & { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }) | undefined;
+  assert.ok(deployment, 'the chart renders its Deployment (not applied: the reaper runs here as a host process)');
+  // The host process runs with the container's NODE_OPTIONS (startReaper), so what is tested is what the chart deploys.
+  const nodeOptions = deployment.spec.template.spec.containers[0]!.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  assert.equal(nodeOptions, chartNodeOptions(), 'the Deployment sets the NODE_OPTIONS the reaper processes of this test run with');
   const objects = docs.filter((d) => RBAC_KINDS.has(d.kind));
   for (const o of objects) {
     const path = collectionPath(o);
