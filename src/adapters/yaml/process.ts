@@ -5,7 +5,8 @@ import { analyzeSite, type Analysis } from '../../core/analyze';
 import type { Change, Finding, KubeVersion, Path } from '../../core/types';
 import { findPodSites, type ObjectRef, type PodSite, type WorkloadRegistry, defaultWorkloadRegistry } from '../../core/workloads';
 import { editDocumentText, EditError } from './edit';
-import { parseManifestText, positionOf, type InputError, type ParsedFile } from './read';
+import type { LineCounter } from 'yaml';
+import { parseManifestText, positionOf, streamManifestText, type InputError, type ParsedDocument, type ParsedFile } from './read';
 
 /**
  * `lint --explain`: what the kubelet model says happens to the pod as written, and after
@@ -50,7 +51,6 @@ export interface FileResult {
   readonly errors: readonly InputError[];
   /** Changes per document index and pod path. */
   readonly changes: readonly { readonly document: number; readonly podPath: Path; readonly changes: readonly Change[] }[];
-  readonly parsed: ParsedFile;
 }
 
 /** `['spec','template','spec']` → `spec.template.spec`; `['items',2,'spec']` → `items[2].spec`. */
@@ -60,31 +60,45 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-export function processText(file: string, text: string, opts: ProcessOptions): FileResult {
-  const parsed = parseManifestText(file, text);
-  const findings: ReportedFinding[] = [];
-  const skipped: Skipped[] = [];
-  const changes: { document: number; podPath: Path; changes: Change[] }[] = [];
-  for (const d of parsed.documents) {
-    if (d.data === null || d.data === undefined) continue;
-    const { sites, skipped: sk } = findPodSites(d.data, opts.workloads ?? defaultWorkloadRegistry);
-    for (const s of sk) skipped.push({ file, document: d.index, reason: `${s.object.kind ?? 'object'} ${s.object.name ?? ''}: ${s.reason}`.replace('  ', ' ') });
-    for (const site of sites) {
-      const a = analyzeSite(site, { kubeVersion: opts.kubeVersion, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) });
-      let evidence: FindingEvidence | undefined;
-      if (opts.evidence && a.findings.some((f) => EVIDENCE_CATEGORIES.has(f.category))) evidence = opts.evidence(site, a);
-      for (const f of a.findings) {
-        const pos = positionOf(parsed, d, f.path);
-        const ev = evidence && EVIDENCE_CATEGORIES.has(f.category) ? { evidence } : {};
-        findings.push({ ...f, ...ev, file, document: d.index, line: pos.line, column: pos.column, object: site.object, podPath: formatPath(site.podPath) });
-      }
-      if (a.changes.length) changes.push({ document: d.index, podPath: site.podPath, changes: [...a.changes] });
+interface Collected {
+  findings: ReportedFinding[];
+  skipped: Skipped[];
+  changes: { document: number; podPath: Path; changes: Change[] }[];
+}
+
+const collected = (): Collected => ({ findings: [], skipped: [], changes: [] });
+
+/** Findings (with positions), skips and changes of one document, added to `out`. */
+function analyzeDocument(file: string, d: ParsedDocument, lineCounter: LineCounter, opts: ProcessOptions, out: Collected): void {
+  if (d.data === null || d.data === undefined) return;
+  const { sites, skipped: sk } = findPodSites(d.data, opts.workloads ?? defaultWorkloadRegistry);
+  for (const s of sk) out.skipped.push({ file, document: d.index, reason: `${s.object.kind ?? 'object'} ${s.object.name ?? ''}: ${s.reason}`.replace('  ', ' ') });
+  for (const site of sites) {
+    const a = analyzeSite(site, { kubeVersion: opts.kubeVersion, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) });
+    let evidence: FindingEvidence | undefined;
+    if (opts.evidence && a.findings.some((f) => EVIDENCE_CATEGORIES.has(f.category))) evidence = opts.evidence(site, a);
+    for (const f of a.findings) {
+      const pos = positionOf(lineCounter, d, f.path);
+      const ev = evidence && EVIDENCE_CATEGORIES.has(f.category) ? { evidence } : {};
+      out.findings.push({ ...f, ...ev, file, document: d.index, line: pos.line, column: pos.column, object: site.object, podPath: formatPath(site.podPath) });
     }
+    if (a.changes.length) out.changes.push({ document: d.index, podPath: site.podPath, changes: [...a.changes] });
   }
-  return { file, findings, skipped, errors: parsed.errors, changes, parsed };
+}
+
+/** Lint one file: documents are read and analysed one at a time (streamManifestText). */
+export function processText(file: string, text: string, opts: ProcessOptions): FileResult {
+  let out = collected();
+  const { errors } = streamManifestText(file, text, {
+    document: (d, lineCounter) => analyzeDocument(file, d, lineCounter, opts, out),
+    restart: () => (out = collected()),
+  });
+  return { file, ...out, errors };
 }
 
 export interface FixResult extends FileResult {
+  /** The documents read, which the edits are made against. */
+  readonly parsed: ParsedFile;
   /** The fixed text (equal to the input when nothing changed or input errors prevent a fix). */
   readonly output: string;
   readonly changed: boolean;
@@ -95,7 +109,10 @@ export interface FixResult extends FileResult {
  * stay valid; a file with input errors is returned unchanged (never half-fixed).
  */
 export function fixText(file: string, text: string, opts: ProcessOptions): FixResult {
-  const r = processText(file, text, opts);
+  const parsed = parseManifestText(file, text);
+  const out = collected();
+  for (const d of parsed.documents) analyzeDocument(file, d, parsed.lineCounter, opts, out);
+  const r = { file, ...out, errors: parsed.errors, parsed };
   if (r.errors.length || r.changes.length === 0) return { ...r, output: text, changed: false };
   const byDoc = new Map<number, { podPath: Path; changes: readonly Change[] }[]>();
   for (const c of r.changes) byDoc.set(c.document, [...(byDoc.get(c.document) ?? []), c]);
