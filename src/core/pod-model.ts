@@ -156,18 +156,46 @@ export function servedPorts(info: ContainerInfo, opts: { dataOnly?: boolean } = 
   return (info.container.ports ?? []).filter((p) => typeof p?.containerPort === 'number').map((p) => ({ port: p.containerPort, bind: 'all' as const }));
 }
 
+const LOCAL_HOST_VALUE = /^(localhost|127\.0\.0\.1|::1)$/;
+/** `localhost:<port>`, `127.0.0.1 -p <port>`, `--port=<port>`…: the port a text dials on loopback.
+ *  A lookahead, so it is tried at every position and overlapping mentions are all found
+ *  (`--port 127.0.0.1:5432` holds two). Global, so only ever used through `matchAll`, which
+ *  works on a copy (no shared `lastIndex`). */
+const DIAL = /(?=(?:localhost|127\.0\.0\.1|\[::1\])(?::|\s+-?-?p(?:ort)?[ =]?)(\d+)\b|--port[= ](\d+)\b)/g;
+/** Cheap test first: most words (env values above all) dial nothing. */
+const MAY_DIAL = /localhost|127\.0\.0\.1|\[::1\]|--port/;
+
+function addDialed(text: string, out: Set<number>): void {
+  if (!MAY_DIAL.test(text)) return;
+  for (const m of text.matchAll(DIAL)) out.add(Number(m[1] ?? m[2]));
+}
+
 /** Does `main` visibly talk to `sidecar`: `localhost:<port>`/`127.0.0.1:<port>` of a port it serves, in env, args or command? */
 export function dialsSidecar(main: Container, sidecar: ContainerInfo): number | undefined {
   // data ports only: a quitquitquit call to the admin port is a stop hack, not a dependency
   const ports = servedPorts(sidecar, { dataOnly: true }).map((p) => p.port);
   if (!ports.length) return undefined;
-  const texts = [...(main.command ?? []), ...(main.args ?? []), ...(main.env ?? []).map((e) => `${e?.name}=${e?.value ?? ''}`)].map(String);
-  const envPorts = new Set((main.env ?? []).filter((e) => /PORT$/i.test(String(e?.name)) && /^\d+$/.test(String(e?.value ?? ''))).map((e) => Number(e!.value)));
-  const envHostLocal = (main.env ?? []).some((e) => /HOST$/i.test(String(e?.name)) && /^(localhost|127\.0\.0\.1|::1)$/.test(String(e?.value ?? '')));
+  // Called for every (container, sidecar) pair by several rules, on pods with hundreds of env
+  // vars: each word is tested where it is (no array of `NAME=value` texts, no regex per port).
+  const dialed = new Set<number>();
+  for (const w of main.command ?? []) addDialed(String(w), dialed);
+  for (const w of main.args ?? []) addDialed(String(w), dialed);
+  const env = main.env ?? [];
+  let envHostLocal = false;
+  for (const e of env) {
+    const name = String(e?.name);
+    const value = String(e?.value ?? '');
+    // as the one text `NAME=value`: only `--port=` can span the `=` (a name ending in `--port`)
+    if (name.endsWith('--port')) addDialed(`${name}=${value}`, dialed);
+    else {
+      addDialed(name, dialed);
+      addDialed(value, dialed);
+    }
+    if (!envHostLocal && /HOST$/i.test(name) && LOCAL_HOST_VALUE.test(value)) envHostLocal = true;
+  }
   for (const port of ports) {
-    const re = new RegExp(`(localhost|127\\.0\\.0\\.1|\\[::1\\])(:|\\s+-?-?p(ort)?[ =]?)${port}\\b|--port[= ]${port}\\b`);
-    if (texts.some((t) => re.test(t))) return port;
-    if (envHostLocal && envPorts.has(port)) return port;
+    if (dialed.has(port)) return port;
+    if (envHostLocal && env.some((e) => /PORT$/i.test(String(e?.name)) && /^\d+$/.test(String(e?.value ?? '')) && Number(e!.value) === port)) return port;
   }
   return undefined;
 }

@@ -71,9 +71,9 @@ export interface QuitCall {
 }
 
 /** Finds calls to a sidecar's stop endpoint (`/quitquitquit`, linkerd `/shutdown`) in a script. */
-export function findQuitCalls(script: string): QuitCall[] {
+export function findQuitCalls(script: string, commands: readonly (readonly string[])[] = simpleCommands(script)): QuitCall[] {
   const out: QuitCall[] = [];
-  for (const cmd of simpleCommands(script)) {
+  for (const cmd of commands) {
     const urlIdx = cmd.findIndex((w) => QQQ.test(w) && /(localhost|127\.0\.0\.1|\[::1\]|:\d+\/)/.test(w));
     if (urlIdx < 0) continue;
     const head = cmd[0]!;
@@ -104,7 +104,7 @@ const TRIVIAL = /^(sleep|echo|true|exit|printf|set|:|date|trap|wait)$/;
 export function scriptFacts(script: string): ScriptFacts {
   const commands = simpleCommands(script);
   const heads = commands.map((c) => c[0]!.replace(/^.*\//, ''));
-  const quitCalls = findQuitCalls(script);
+  const quitCalls = findQuitCalls(script, commands);
   const sleeps = heads.includes('sleep');
   const kills = heads.some((h) => h === 'kill' || h === 'pkill' || h === 'killall');
   const waitsForFile = /\b(while|until)\b[^;\n]*(\[\s*!?\s*-[fe]\s|test\s+!?\s*-[fe]\s|-f\s)/.test(script) || /inotifywait/.test(script);
