@@ -144,6 +144,8 @@ try {
   const dup = sample.filter((i) => (rec.hits.get(ipFor(i))?.length ?? 0) > 1).length;
   const stray = [...rec.hits.keys()].length - sample.length;
   const mem = rssOf(reaper.proc.pid!);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const memQuiet = rssOf(reaper.proc.pid!);
   const heapEnd = await heapUsed(await metricsPort());
   const metrics = await (await fetch(`http://127.0.0.1:${await metricsPort()}/metrics`)).text();
   const actions = /sidecarctl_reaper_actions_total\{strategy="http",outcome="sent"\} (\d+)/.exec(metrics)?.[1];
@@ -151,7 +153,7 @@ try {
   console.log(`reaper, ${PODS} pods watched, ${sample.length} main terminations at ${RATE}/s (status patch → stop request at the sidecar):`);
   console.log(`  reaction latency  p50 ${percentile(lat, 50)} ms   p90 ${percentile(lat, 90)} ms   p99 ${percentile(lat, 99)} ms   max ${lat[lat.length - 1]} ms   (target p99 ≤ 1000 ms)`);
   const pending = /^sidecarctl_reaper_pending_pods (\d+)/m.exec(metrics)?.[1];
-  console.log(`  reaper memory     RSS ${mem.rssMiB.toFixed(1)} MiB now (${pending ?? '?'} pods with a stop pending), ${memSettled.rssMiB.toFixed(1)} MiB 10 s after the list, ${memSynced.rssMiB.toFixed(1)} MiB right after it, peak ${mem.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
+  console.log(`  reaper memory     RSS ${memSettled.rssMiB.toFixed(1)} MiB 10 s after the list (${memSynced.rssMiB.toFixed(1)} right after it); with ${pending ?? '?'} stops pending ${mem.rssMiB.toFixed(1)} MiB 2 s after the last action, ${memQuiet.rssMiB.toFixed(1)} MiB 10 s later; peak ${memQuiet.peakMiB.toFixed(1)} MiB   (target ≤ 64 MiB)`);
   console.log(`  node defaults     RSS ${memPlainSettled.rssMiB.toFixed(1)} MiB 10 s after the list, ${memPlain.rssMiB.toFixed(1)} MiB right after it, peak ${memPlainSettled.peakMiB.toFixed(1)} MiB   (same pods, no NODE_OPTIONS, --optimize)`);
   console.log(`  reaper heap       used ${(heapEnd / 1048576).toFixed(1)} MiB now, ${(heapSynced / 1048576).toFixed(1)} MiB after the list, ${(heap0 / 1048576).toFixed(1)} MiB with no pods`);
   const v8mem = await v8Memory(await metricsPort());
