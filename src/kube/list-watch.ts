@@ -89,8 +89,8 @@ export class ListWatch<T> {
       const page = await this.o.api.request<{ metadata?: { resourceVersion?: string; continue?: string }; items?: Record<string, unknown>[] }>({
         method: 'GET',
         path: this.o.path,
-        // 100 per page, not client-go's 500: fewer raw pods alive at once during the list, which
-        // is what sets the process's RSS afterwards (10k pods: 122 → 111–117 MiB; ADR 0010).
+        // 100 per page unless told (the reaper asks for 25), not client-go's 500: fewer raw objects
+        // alive at once during the list, which sets the process's peak RSS (ADRs 0010, 0011).
         query: { limit: this.o.pageSize ?? 100, continue: cont, labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector },
         timeoutMs: 60_000,
       });

@@ -64,6 +64,10 @@ export interface ReaperOptions {
   readonly view: ViewOptions;
   readonly decide: Omit<DecideOptions, 'now'>;
   readonly workers?: number;
+  /** Pods per list page. Small pages keep what one page parses inside V8's young generation, so
+   *  it dies there instead of being promoted: with 25, RSS peaks at ≈63 MiB right after listing
+   *  10k pods, with 100 at ≈68 MiB (ADR 0011). */
+  readonly listPageSize?: number;
   /** Watch only Running pods (`status.phase=Running`): completed pods leave the cache at once. */
   readonly runningOnly?: boolean;
   readonly watchIdleMs?: number;
@@ -121,6 +125,7 @@ export class Reaper {
         api: this.o.api,
         path,
         ...(this.o.labelSelector ? { labelSelector: this.o.labelSelector } : {}),
+        ...(this.o.listPageSize ? { pageSize: this.o.listPageSize } : {}),
         ...(this.o.runningOnly !== false ? { fieldSelector: 'status.phase=Running' } : {}),
         transform: (raw) => {
           const r = viewPod(raw, this.o.view, this.views);

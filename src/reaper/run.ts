@@ -61,6 +61,7 @@ export async function runReaper(s: ReaperSettings, d: RunDeps): Promise<number> 
       view: { catalog: d.catalog, catalogSidecars: s.catalogSidecars, defaultSignal: s.signal, ...(s.annotationSelector ? { annotationSelector: s.annotationSelector } : {}) },
       decide: { ...DEFAULT_DECIDE, stopTimeoutMs: s.stopTimeoutMs, maxAttempts: s.maxAttempts, lastResort: s.lastResort },
       workers: s.workers,
+      listPageSize: s.listPageSize,
     });
   let reaper: Reaper | undefined;
   let elector: LeaderElector | undefined;
