@@ -28,7 +28,9 @@ export function createExecutor(o: { api: KubeApi; execTimeoutMs: number; httpTim
     new Promise((resolve) => {
       if (!view.podIP) return resolve({ status: 'failed', detail: 'the pod has no IP yet' });
       const host = view.podIP.includes(':') ? `[${view.podIP}]` : view.podIP;
-      const req = httpRequest(`http://${host}:${port}${path}`, { method, timeout: o.httpTimeoutMs, headers: { 'content-length': '0' } }, (res) => {
+      // One request per sidecar run and pod IP: no keep-alive (Node's global agent would keep a
+      // socket per finished pod open until the sidecar's server times it out).
+      const req = httpRequest(`http://${host}:${port}${path}`, { method, timeout: o.httpTimeoutMs, agent: false, headers: { 'content-length': '0', connection: 'close' } }, (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
         if (code >= 200 && code < 300) resolve({ status: 'sent', detail: `HTTP ${code}` });
