@@ -23,6 +23,18 @@ export function entrypointOf(c: Container): Entrypoint {
   return { argv };
 }
 
+/** Whether the character at `j` ends a run of ordinary word characters (see `simpleCommands`). */
+function isWordBreak(script: string, j: number): boolean {
+  switch (script[j]) {
+    case '"': case "'": case ';': case '\n': case '|': case '&': case '(': case ')': case '{': case '}': case ' ': case '\t':
+      return true;
+    case '\\':
+      return script[j + 1] === '\n';
+    default:
+      return false;
+  }
+}
+
 /** Split a script into simple commands (words), ignoring separators inside quotes. */
 export function simpleCommands(script: string): string[][] {
   const commands: string[][] = [];
@@ -31,11 +43,15 @@ export function simpleCommands(script: string): string[][] {
   let quote: '"' | "'" | null = null;
   const endWord = () => { if (word) { words.push(word); word = ''; } };
   const endCommand = () => { endWord(); if (words.length) commands.push(words); words = []; };
-  for (let i = 0; i < script.length; i++) {
+  const n = script.length;
+  for (let i = 0; i < n; i++) {
     const ch = script[i]!;
     if (quote) {
-      if (ch === quote) quote = null;
-      else word += ch;
+      // the quoted text up to the closing quote, in one piece (not a string per character)
+      const close = script.indexOf(quote, i);
+      word += close < 0 ? script.slice(i) : script.slice(i, close);
+      if (close < 0) i = n;
+      else { quote = null; i = close; }
       continue;
     }
     if (ch === '"' || ch === "'") { quote = ch; continue; }
@@ -47,7 +63,11 @@ export function simpleCommands(script: string): string[][] {
     }
     if (ch === ';' || ch === '\n' || ch === '|' || ch === '&' || ch === '(' || ch === ')' || ch === '{' || ch === '}') { endCommand(); continue; }
     if (ch === ' ' || ch === '\t') { endWord(); continue; }
-    word += ch;
+    // a run of ordinary characters, in one piece; `#` inside a word is ordinary
+    let j = i + 1;
+    while (j < n && !isWordBreak(script, j)) j++;
+    word += script.slice(i, j);
+    i = j - 1;
   }
   endCommand();
   // Keywords that start a compound command are not the command itself.
