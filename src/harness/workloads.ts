@@ -127,7 +127,7 @@ export class LogCollector {
   private readonly logs = new Map<string, Map<string, string>>();
   private readonly pods = new Map<string, Pod>();
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private inflight: Promise<void> | undefined;
   private readonly offset = uptimeOffsetMs();
   constructor(
     private readonly client: KubeClient,
@@ -137,7 +137,9 @@ export class LogCollector {
   ) {}
 
   start(intervalMs = 100): this {
-    this.timer = setInterval(() => void this.poll(), intervalMs);
+    this.timer = setInterval(() => {
+      if (!this.inflight) void this.poll();
+    }, intervalMs);
     return this;
   }
 
@@ -146,9 +148,20 @@ export class LogCollector {
     await this.poll();
   }
 
+  /** Reads every matching pod's logs as they are now. A read already under way may have listed the
+   *  pods or read the files before what the caller is waiting for happened: wait for it, then read again. */
   async poll(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
+    while (this.inflight) await this.inflight;
+    const run = this.readAll();
+    this.inflight = run;
+    try {
+      await run;
+    } finally {
+      if (this.inflight === run) this.inflight = undefined;
+    }
+  }
+
+  private async readAll(): Promise<void> {
     try {
       for (const p of await this.client.list<Pod>('v1', 'Pod', this.ns, this.selector)) {
         const uid = p.metadata!.uid!;
@@ -168,8 +181,6 @@ export class LogCollector {
       }
     } catch {
       /* namespace going away: keep what we have */
-    } finally {
-      this.busy = false;
     }
   }
 
