@@ -41,6 +41,13 @@ const SHELL_OPTION = /^[-+][a-zA-Z]+$/;
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox']);
 
+/** Whether a word runs a POSIX-ish shell (`sh`, `/bin/bash`, `/usr/bin/dash`…): the one list every
+ *  reader of commands uses (entrypoints, exec probes and hooks). `busybox` alone is not a shell. */
+export function isShellProgram(word: string): boolean {
+  const b = basename(word);
+  return b !== 'busybox' && SHELLS.has(b);
+}
+
 export interface ShellWrapper {
   /** The shell's basename (`sh`, `bash`). */
   readonly shell: string;

@@ -3,8 +3,8 @@
 // shell parser: it splits a script into simple commands on `;`, `&&`, `||`, `|`, `&` and
 // newlines (outside quotes), which is what the patterns need.
 import type { Container } from 'kubernetes-types/core/v1';
+import { isShellProgram } from '../catalog/flags';
 
-const SHELLS = /(^|\/)(sh|bash|ash|dash|zsh|busybox\s+sh)$/;
 
 export interface Entrypoint {
   /** The words as the kubelet passes them (command then args). */
@@ -15,7 +15,7 @@ export interface Entrypoint {
 
 export function entrypointOf(c: Container): Entrypoint {
   const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
-  const shellIdx = argv.findIndex((w) => SHELLS.test(w));
+  const shellIdx = argv.findIndex((w) => isShellProgram(w));
   if (shellIdx >= 0 && shellIdx <= 1) {
     const flagIdx = argv.findIndex((w, i) => i > shellIdx && /^-[a-z]*c[a-z]*$/.test(w));
     if (flagIdx > 0 && argv[flagIdx + 1] !== undefined) return { argv, script: argv[flagIdx + 1] };

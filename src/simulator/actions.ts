@@ -3,6 +3,7 @@
 // pass while the process serves, and `probes:` overrides win.
 import type { LifecycleHandler, Probe } from 'kubernetes-types/core/v1';
 import type { DurationMs, ProbeOverride } from '../scenario/index';
+import { isShellProgram } from '../catalog/flags';
 
 /** What an exec command does, as far as the model cares. */
 export type CommandEffect =
@@ -11,12 +12,11 @@ export type CommandEffect =
   | { readonly kind: 'fail'; readonly code: number } // false, exit N
   | { readonly kind: 'sleep'; readonly ms: DurationMs }; // sleep N: takes N s, then passes
 
-const SHELLS = new Set(['sh', '/bin/sh', 'bash', '/bin/bash', '/usr/bin/bash', 'ash', '/bin/ash']);
 
 export function commandEffect(command: readonly string[] | undefined): CommandEffect {
   if (!command || command.length === 0) return { kind: 'serving' };
   let script = command.join(' ');
-  if (command.length >= 3 && SHELLS.has(command[0]!) && command[1] === '-c') script = command.slice(2).join(' ');
+  if (command.length >= 3 && isShellProgram(command[0]!) && command[1] === '-c') script = command.slice(2).join(' ');
   const s = script.trim().replace(/;$/, '').trim();
   if (s === 'true' || s === '/bin/true' || s === ':' || s === 'exit 0') return { kind: 'pass' };
   if (s === 'false' || s === '/bin/false') return { kind: 'fail', code: 1 };
