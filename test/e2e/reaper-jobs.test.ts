@@ -7,34 +7,32 @@
 //    still stopped and the pod ends (prior art waits for Completed/Error only);
 //  - a sidecar that never becomes Ready → stopped all the same;
 //  - a sidecar that ignores SIGTERM → after the stop timeout, the last resort deletes the pod.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { KubeClient, waitFor } from '../../src/harness/kube';
-import { ensureCluster, freshNamespace, castWorkload, waitJobFinished, podsOf, containerStatus, type Cast } from '../../src/harness/workloads';
+import { waitFor } from '../../src/harness/kube';
+import { freshNamespace, castWorkload, waitJobFinished, podsOf, containerStatus, type Cast } from '../../src/harness/workloads';
 import { offlineProxyArgs } from '../../src/harness/test-images';
-import type { ClusterInfo } from '../../src/harness/cluster';
 import type { KubeObject } from '../../src/harness/kube';
 import { startReaper, reaperEvents, metricsText, type ReaperProcess } from './fixtures/reaper/support';
+import { useCluster } from '../helpers/cluster';
 
-let cluster: ClusterInfo;
-let client: KubeClient;
 let ns: string;
 let cleanup: () => Promise<void>;
 let reaper: ReaperProcess;
 
-before(async () => {
-  cluster = await ensureCluster();
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-  ({ ns, cleanup } = await freshNamespace(client, 'reaper-jobs'));
-  reaper = startReaper({ kubeconfig: cluster.kubeconfig, identity: 'reaper-e2e', args: ['-n', ns, '--lease-namespace', ns, '--stop-timeout', '5s', '--last-resort', 'delete-pod'] });
-  await reaper.waitLog('leadership', (l) => l.msg === 'leader election: became the leader', 20_000);
+const env = useCluster({
+  setup: async () => {
+    ({ ns, cleanup } = await freshNamespace(env.client, 'reaper-jobs'));
+    reaper = startReaper({ kubeconfig: env.cluster.kubeconfig, identity: 'reaper-e2e', args: ['-n', ns, '--lease-namespace', ns, '--stop-timeout', '5s', '--last-resort', 'delete-pod'] });
+    await reaper.waitLog('leadership', (l) => l.msg === 'leader election: became the leader', 20_000);
+  },
+  teardown: async () => {
+    await reaper?.kill('SIGTERM');
+    await cleanup?.();
+  },
 });
-after(async () => {
-  await reaper?.kill('SIGTERM');
-  await cleanup?.();
-  client?.close();
-});
+
 
 function job(name: string, annotations: Record<string, string>, containers: object[], extra: Record<string, unknown> = {}): KubeObject {
   return {
@@ -51,7 +49,7 @@ function job(name: string, annotations: Record<string, string>, containers: obje
 const forever = { run: Number.POSITIVE_INFINITY };
 
 async function podOf(name: string): Promise<Pod> {
-  return waitFor(`a pod of ${name}`, async () => (await podsOf(client, ns, `job-name=${name}`))[0], { timeoutMs: 30_000 });
+  return waitFor(`a pod of ${name}`, async () => (await podsOf(env.client, ns, `job-name=${name}`))[0], { timeoutMs: 30_000 });
 }
 
 test('reaper: five Jobs with sidecars in containers end on the real kubelet', async () => {
@@ -67,7 +65,7 @@ test('reaper: five Jobs with sidecars in containers end on the real kubelet', as
       annotations: { 'sidecarctl.dev/sidecars': 'cloud-sql-proxy' },
       containers: [
         behaviour('migrate', { behaviour: { run: 2000, exitCode: 0 } }),
-        { name: 'cloud-sql-proxy', cast: { image: cluster.images.cloudSqlProxy }, extra: { args: ['--quitquitquit', '--port=5432', 'proj:region:db', ...offlineProxyArgs()] } },
+        { name: 'cloud-sql-proxy', cast: { image: env.cluster.images.cloudSqlProxy }, extra: { args: ['--quitquitquit', '--port=5432', 'proj:region:db', ...offlineProxyArgs()] } },
       ],
     },
     {
@@ -75,7 +73,7 @@ test('reaper: five Jobs with sidecars in containers end on the real kubelet', as
       annotations: { 'lemonade.com/sidecars': 'metrics' },
       containers: [
         // The main allocates ~200 MiB under a 24 MiB limit: the kernel OOM-kills it (reason OOMKilled, exit 137).
-        { name: 'hog', cast: { image: cluster.images.behaviour }, extra: { command: ['/bin/sh', '-c', 'sleep 1; x=$(dd if=/dev/zero bs=1048576 count=200 2>/dev/null | tr "\\000" a); echo ${#x}'], resources: { limits: { memory: '24Mi' }, requests: { memory: '24Mi' } } } },
+        { name: 'hog', cast: { image: env.cluster.images.behaviour }, extra: { command: ['/bin/sh', '-c', 'sleep 1; x=$(dd if=/dev/zero bs=1048576 count=200 2>/dev/null | tr "\\000" a); echo ${#x}'], resources: { limits: { memory: '24Mi' }, requests: { memory: '24Mi' } } } },
         behaviour('metrics', { behaviour: { ...forever, onSigterm: { after: 0, exitCode: 0 } } }),
       ],
     },
@@ -96,10 +94,10 @@ test('reaper: five Jobs with sidecars in containers end on the real kubelet', as
   for (const s of specs) {
     const raw = job(s.name, s.annotations, s.containers.map((c) => ({ name: c.name, image: 'placeholder', ...c.extra })), s.podExtra);
     const casts = Object.fromEntries(s.containers.map((c) => [c.name, c.cast]));
-    await client.create(castWorkload(raw, cluster.images, casts), ns);
+    await env.client.create(castWorkload(raw, env.cluster.images, casts), ns);
   }
 
-  const [metrics, csql, notready] = await Promise.all(['metrics-job', 'csql-job', 'notready-job'].map((n) => waitJobFinished(client, ns, n, 90_000)));
+  const [metrics, csql, notready] = await Promise.all(['metrics-job', 'csql-job', 'notready-job'].map((n) => waitJobFinished(env.client, ns, n, 90_000)));
   assert.equal(metrics!.complete, true, `metrics-job completes: ${JSON.stringify(metrics)}`);
   assert.equal(csql!.complete, true, `csql-job completes through the proxy's shutdown subcommand: ${JSON.stringify(csql)}`);
   assert.equal(notready!.complete, true, `notready-job completes: ${JSON.stringify(notready)}`);
@@ -107,7 +105,7 @@ test('reaper: five Jobs with sidecars in containers end on the real kubelet', as
   // OOM: the pod ends (Failed, since its main failed) instead of running forever.
   const oom = await podOf('oom-job');
   const oomEnd = await waitFor('oom-job pod terminal', async () => {
-    const p = await client.getOrUndefined<Pod>('v1', 'Pod', oom.metadata!.name!, ns);
+    const p = await env.client.getOrUndefined<Pod>('v1', 'Pod', oom.metadata!.name!, ns);
     return p && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') ? p : undefined;
   }, { timeoutMs: 60_000 });
   assert.equal(containerStatus(oomEnd, 'hog')?.state?.terminated?.reason, 'OOMKilled', 'the main was OOM-killed');
@@ -116,11 +114,11 @@ test('reaper: five Jobs with sidecars in containers end on the real kubelet', as
   // A sidecar that ignores SIGTERM: the pod is deleted after the stop timeout, not left Running.
   const stubborn = await podOf('stubborn-job');
   await waitFor('stubborn pod deleted', async () => {
-    const p = await client.getOrUndefined<Pod>('v1', 'Pod', stubborn.metadata!.name!, ns);
+    const p = await env.client.getOrUndefined<Pod>('v1', 'Pod', stubborn.metadata!.name!, ns);
     return !p || p.metadata?.uid !== stubborn.metadata!.uid || p.metadata?.deletionTimestamp ? true : undefined;
   }, { timeoutMs: 60_000 });
 
-  const events = await reaperEvents(client, ns);
+  const events = await reaperEvents(env.client, ns);
   const byPod = (job: string, reason: string) => events.filter((e) => e.regarding.name.startsWith(`${job}-`) && e.reason === reason);
   for (const j of ['metrics-job', 'csql-job', 'oom-job', 'notready-job']) assert.equal(byPod(j, 'SidecarStopRequested').length, 1, `${j}: exactly one stop request`);
   assert.match(byPod('csql-job', 'SidecarStopRequested')[0]!.note, /cloud-sql-proxy shutdown/);

@@ -9,7 +9,7 @@
 //    (SelfSubjectAccessReview, what `kubectl auth can-i` sends) and tried for real (a 403).
 //  - cluster mode (no namespaces: a ClusterRole; `exec=false`, `lastResort=delete-pod`): the exec
 //    step is refused by the API server (403 → SidecarStopUnavailable) and the last resort deletes the pod.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -18,39 +18,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { KubeClient, readKubeconfig, waitFor, type KubeObject } from '../../src/harness/kube';
-import { ensureCluster, freshNamespace, castWorkload, waitJobFinished, podsOf } from '../../src/harness/workloads';
+import { readKubeconfig, waitFor, type KubeObject } from '../../src/harness/kube';
+import { freshNamespace, castWorkload, waitJobFinished, podsOf } from '../../src/harness/workloads';
 import { offlineProxyArgs } from '../../src/harness/test-images';
 import { goToolPath, harnessPaths } from '../../src/harness/paths';
 import { ensureHelm } from '../../src/harness/build';
 import { stderrLogger } from '../../src/harness/log';
-import type { ClusterInfo } from '../../src/harness/cluster';
 import { run } from './fixtures/webhook/run';
 import { startReaper, reaperEvents, chartNodeOptions, type ReaperProcess } from './fixtures/reaper/support';
+import { useCluster } from '../helpers/cluster';
 
 const HELM = goToolPath(harnessPaths().cache, 'helm');
 const CHART = join(harnessPaths().repo, 'deploy', 'sidecarctl-reaper');
 const SUFFIX = Math.random().toString(36).slice(2, 7);
 const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
 
-let cluster: ClusterInfo;
-let client: KubeClient;
 const cleanups: (() => Promise<void>)[] = [];
 const reapers: ReaperProcess[] = [];
 
-before(async () => {
-  await ensureHelm(harnessPaths(), stderrLogger());
-  cluster = await ensureCluster();
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-});
-after(async () => {
-  for (const r of reapers) await r.kill('SIGTERM');
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-  client?.close();
+const env = useCluster({
+  setup: async () => {
+    await ensureHelm(harnessPaths(), stderrLogger());
+  },
+  teardown: async () => {
+    for (const r of reapers) await r.kill('SIGTERM');
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  },
 });
 
+
 async function namespace(prefix: string): Promise<string> {
-  const { ns, cleanup } = await freshNamespace(client, prefix);
+  const { ns, cleanup } = await freshNamespace(env.client, prefix);
   cleanups.push(cleanup);
   return ns;
 }
@@ -68,8 +66,8 @@ async function applyChartRbac(release: string, ns: string, sets: string[]): Prom
   const objects = docs.filter((d) => RBAC_KINDS.has(d.kind));
   for (const o of objects) {
     const path = collectionPath(o);
-    await client.request('POST', path, o);
-    if (!o.metadata.namespace) cleanups.push(() => client.request('DELETE', `${path}/${o.metadata.name}`).then(() => undefined));
+    await env.client.request('POST', path, o);
+    if (!o.metadata.namespace) cleanups.push(() => env.client.request('DELETE', `${path}/${o.metadata.name}`).then(() => undefined));
   }
   const sa = objects.find((o) => o.kind === 'ServiceAccount')!.metadata.name!;
   return { sa, objects };
@@ -84,12 +82,12 @@ function collectionPath(o: KubeObject): string {
 
 /** A kubeconfig with nothing but a TokenRequest token for the ServiceAccount (and the cluster CA). */
 async function tokenKubeconfig(ns: string, sa: string): Promise<{ file: string; token: string }> {
-  const tr = await client.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
+  const tr = await env.client.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
     apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 },
   });
   const token = tr.status.token;
   assert.ok(token, 'TokenRequest returned a token');
-  const access = readKubeconfig(cluster.kubeconfig);
+  const access = readKubeconfig(env.cluster.kubeconfig);
   const file = join(mkdtempSync(join(tmpdir(), 'sc-reaper-rbac-')), 'kubeconfig');
   writeFileSync(file, stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
@@ -102,7 +100,7 @@ async function tokenKubeconfig(ns: string, sa: string): Promise<{ file: string; 
 
 /** A request as the ServiceAccount (bearer token only). */
 function asToken<T>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const access = readKubeconfig(cluster.kubeconfig);
+  const access = readKubeconfig(env.cluster.kubeconfig);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(new URL(path, access.server), {
@@ -186,24 +184,27 @@ test('namespaced mode: only the chart\'s Role rights, two Jobs complete (busybox
   await reaper.waitLog('leadership with the ServiceAccount token', (l) => l.msg === 'leader election: became the leader', 30_000);
   await reaper.waitLog('pods listed', (l) => l.msg === 'pods listed', 15_000);
 
-  const img = cluster.images.behaviour;
-  await client.create(job('busybox-job', {}, { 'nrmitchi.com/sidecars': 'metrics' }, [work(img), busyboxSidecar(img)]), jobs);
-  await client.create(castWorkload(job('csql-job', {}, { 'sidecarctl.dev/sidecars': 'cloud-sql-proxy' }, [
+  const img = env.cluster.images.behaviour;
+  await env.client.create(job('busybox-job', {}, { 'nrmitchi.com/sidecars': 'metrics' }, [work(img), busyboxSidecar(img)]), jobs);
+  await env.client.create(castWorkload(job('csql-job', {}, { 'sidecarctl.dev/sidecars': 'cloud-sql-proxy' }, [
     work(img),
     { name: 'cloud-sql-proxy', image: 'placeholder', args: ['--quitquitquit', '--port=5432', 'proj:region:db', ...offlineProxyArgs()] },
-  ]), cluster.images, { 'cloud-sql-proxy': { image: cluster.images.cloudSqlProxy } }), jobs);
+  ]), env.cluster.images, { 'cloud-sql-proxy': { image: env.cluster.images.cloudSqlProxy } }), jobs);
 
-  const [bb, csql] = await Promise.all(['busybox-job', 'csql-job'].map((n) => waitJobFinished(client, jobs, n, 90_000)));
+  const [bb, csql] = await Promise.all(['busybox-job', 'csql-job'].map((n) => waitJobFinished(env.client, jobs, n, 90_000)));
   const tail = () => JSON.stringify(reaper.logs().slice(-8));
   assert.equal(bb!.complete, true, `busybox-job completes with the ServiceAccount's rights: ${JSON.stringify(bb)} ${tail()}`);
   assert.equal(csql!.complete, true, `csql-job completes with the ServiceAccount's rights: ${JSON.stringify(csql)} ${tail()}`);
-  const events = await reaperEvents(client, jobs);
+  const events = await reaperEvents(env.client, jobs);
   const stops = (j: string) => events.filter((e) => e.regarding.name.startsWith(`${j}-`) && e.reason === 'SidecarStopRequested');
   assert.equal(stops('busybox-job').length, 1);
   assert.match(stops('busybox-job')[0]!.note, /kill -s TERM 1/);
   assert.equal(stops('csql-job').length, 1);
   assert.match(stops('csql-job')[0]!.note, /cloud-sql-proxy shutdown/);
-  assert.equal(reaper.logs().filter((l) => /forbidden|403/i.test(JSON.stringify(l))).length, 0, 'no request of the reaper was refused');
+  // A refusal reads `HTTP 403 Forbidden` (KubeHttpError); the timestamp is left out, whose
+  // milliseconds can read 403 too.
+  const refused = reaper.logs().filter(({ time: _time, ...l }) => /forbidden|HTTP 403\b|"status":403\b/i.test(JSON.stringify(l)));
+  assert.equal(refused.length, 0, `no request of the reaper was refused: ${JSON.stringify(refused)}`);
 });
 
 test('cluster mode without exec, last resort delete-pod: exec is refused by the API server, the pod is deleted', async () => {
@@ -231,14 +232,14 @@ test('cluster mode without exec, last resort delete-pod: exec is refused by the 
   const reaper = startReaper({ kubeconfig: file, identity: 'reaper-rbac-cluster', args: ['-l', `test=${label}`, '--lease-namespace', ops, '--last-resort', 'delete-pod', '--stop-timeout', '5s'] });
   reapers.push(reaper);
   await reaper.waitLog('leadership with the ServiceAccount token', (l) => l.msg === 'leader election: became the leader', 30_000);
-  const img = cluster.images.behaviour;
-  await client.create(job('noexec-job', { test: label }, { 'sidecarctl.dev/sidecars': 'metrics' }, [work(img), busyboxSidecar(img)]), jobs);
-  const pod = await waitFor('a pod of noexec-job', async () => (await podsOf(client, jobs, 'job-name=noexec-job'))[0], { timeoutMs: 30_000 });
+  const img = env.cluster.images.behaviour;
+  await env.client.create(job('noexec-job', { test: label }, { 'sidecarctl.dev/sidecars': 'metrics' }, [work(img), busyboxSidecar(img)]), jobs);
+  const pod = await waitFor('a pod of noexec-job', async () => (await podsOf(env.client, jobs, 'job-name=noexec-job'))[0], { timeoutMs: 30_000 });
   await waitFor('the pod deleted by the last resort', async () => {
-    const p = await client.getOrUndefined<Pod>('v1', 'Pod', pod.metadata!.name!, jobs);
+    const p = await env.client.getOrUndefined<Pod>('v1', 'Pod', pod.metadata!.name!, jobs);
     return !p || p.metadata?.uid !== pod.metadata!.uid || p.metadata?.deletionTimestamp ? true : undefined;
   }, { timeoutMs: 60_000 });
-  const events = (await reaperEvents(client, jobs)).filter((e) => e.regarding.uid === pod.metadata!.uid);
+  const events = (await reaperEvents(env.client, jobs)).filter((e) => e.regarding.uid === pod.metadata!.uid);
   const unavailable = events.filter((e) => e.reason === 'SidecarStopUnavailable');
   assert.equal(unavailable.length, 1, JSON.stringify(events));
   assert.match(unavailable[0]!.note, /forbidden|403/i, 'the exec step was refused by RBAC');

@@ -2,17 +2,16 @@
 // serve` runs on the host (https://127.0.0.1:<port>), `sidecarctl webhook config --apply`
 // registers it, and objects are created with kubectl. Pods that need not run carry a
 // scheduling gate, so they are stored and validated but never started.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { KubeClient, waitFor } from '../../src/harness/kube';
-import { ensureCluster } from '../../src/harness/workloads';
-import type { ClusterInfo } from '../../src/harness/cluster';
+import { waitFor } from '../../src/harness/kube';
 import { kubectl, makeCerts, sidecarctl, startWebhook, type WebhookProcess } from './fixtures/webhook/run';
+import { useCluster } from '../helpers/cluster';
 
 const FIX = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f), 'utf8');
 const SUFFIX = Math.random().toString(36).slice(2, 7);
@@ -20,8 +19,6 @@ const CONFIG = `sidecarctl-webhook-e2e-${SUFFIX}`;
 const INJECTOR = `zz-injector-e2e-${SUFFIX}`;
 const GATE = [{ name: 'sidecarctl.dev/e2e-hold' }];
 
-let cluster: ClusterInfo;
-let client: KubeClient;
 let certs: Awaited<ReturnType<typeof makeCerts>>;
 let wh: WebhookProcess;
 let injector: Server | undefined;
@@ -42,7 +39,7 @@ function seedPod(name: string, annotations?: Record<string, string>) {
 
 async function create(namespace: string, obj: unknown): Promise<{ stored: any; stderr: string; ms: number }> {
   const t0 = Date.now();
-  const r = await kubectl(cluster.kubeconfig, ['create', '-n', namespace, '-o', 'json', '-f', '-'], { stdin: JSON.stringify(obj) });
+  const r = await kubectl(env.cluster.kubeconfig, ['create', '-n', namespace, '-o', 'json', '-f', '-'], { stdin: JSON.stringify(obj) });
   assert.equal(r.code, 0, `kubectl create failed: ${r.stderr}`);
   return { stored: JSON.parse(r.stdout), stderr: r.stderr, ms: Date.now() - t0 };
 }
@@ -60,38 +57,38 @@ async function fetchText(url: string): Promise<string> {
   });
 }
 
-before(async () => {
-  cluster = await ensureCluster();
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-  certs = await makeCerts();
-  wh = await startWebhook(['--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--kubeconfig', cluster.kubeconfig, '--namespace', 'sidecarctl-system', '--log-level', 'debug']);
-  const labels: Record<string, Record<string, string>> = { [ns.on]: { 'sidecarctl.dev/webhook': 'enabled' }, [ns.warn]: { 'sidecarctl.dev/webhook': 'warn' }, [ns.off]: { 'sidecarctl.dev/webhook': 'disabled' }, [ns.plain]: {}, [ns.inject]: { 'sidecarctl.dev/webhook': 'enabled' } };
-  for (const [name, l] of Object.entries(labels)) {
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: l } });
-    await waitFor(`service account in ${name}`, () => client.getOrUndefined('v1', 'ServiceAccount', 'default', name), { timeoutMs: 30_000 });
-  }
-  const applied = await sidecarctl(['webhook', 'config', '--apply', '--kubeconfig', cluster.kubeconfig, '--name', CONFIG, '--url', wh.url, '--ca-file', certs.ca]);
-  assert.equal(applied.code, 0, applied.stderr);
-  // The apiserver picks up webhook configurations through an informer: wait until a
-  // server-side dry run comes back patched (dry runs call webhooks with sideEffects None).
-  await waitFor('webhook configuration in effect', async () => {
-    const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.on, '-o', 'json', '-f', '-'], { stdin: stringify(seedPod('probe')) });
-    return r.code === 0 && JSON.parse(r.stdout).spec.initContainers ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 300 });
-  await waitFor('workload warnings in effect', async () => {
-    const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.on, '-f', '-'], { stdin: JSON.stringify(seedJob('probe')) });
-    return r.code === 0 && r.stderr.includes('Warning: sidecarctl') ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 300 });
+const env = useCluster({
+  setup: async () => {
+    certs = await makeCerts();
+    wh = await startWebhook(['--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--kubeconfig', env.cluster.kubeconfig, '--namespace', 'sidecarctl-system', '--log-level', 'debug']);
+    const labels: Record<string, Record<string, string>> = { [ns.on]: { 'sidecarctl.dev/webhook': 'enabled' }, [ns.warn]: { 'sidecarctl.dev/webhook': 'warn' }, [ns.off]: { 'sidecarctl.dev/webhook': 'disabled' }, [ns.plain]: {}, [ns.inject]: { 'sidecarctl.dev/webhook': 'enabled' } };
+    for (const [name, l] of Object.entries(labels)) {
+      await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: l } });
+      await waitFor(`service account in ${name}`, () => env.client.getOrUndefined('v1', 'ServiceAccount', 'default', name), { timeoutMs: 30_000 });
+    }
+    const applied = await sidecarctl(['webhook', 'config', '--apply', '--kubeconfig', env.cluster.kubeconfig, '--name', CONFIG, '--url', wh.url, '--ca-file', certs.ca]);
+    assert.equal(applied.code, 0, applied.stderr);
+    // The apiserver picks up webhook configurations through an informer: wait until a
+    // server-side dry run comes back patched (dry runs call webhooks with sideEffects None).
+    await waitFor('webhook configuration in effect', async () => {
+      const r = await kubectl(env.cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.on, '-o', 'json', '-f', '-'], { stdin: stringify(seedPod('probe')) });
+      return r.code === 0 && JSON.parse(r.stdout).spec.initContainers ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+    await waitFor('workload warnings in effect', async () => {
+      const r = await kubectl(env.cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.on, '-f', '-'], { stdin: JSON.stringify(seedJob('probe')) });
+      return r.code === 0 && r.stderr.includes('Warning: sidecarctl') ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+  },
+  teardown: async () => {
+    await kubectl(env.cluster.kubeconfig, ['delete', 'mutatingwebhookconfiguration', CONFIG, INJECTOR, '--ignore-not-found']);
+    await kubectl(env.cluster.kubeconfig, ['delete', 'validatingwebhookconfiguration', `${CONFIG}-workloads`, '--ignore-not-found']);
+    for (const n of Object.values(ns)) await env.client.delete('v1', 'Namespace', n).catch(() => {});
+    await wh?.stop();
+    injector?.close();
+  },
 });
 
-after(async () => {
-  await kubectl(cluster.kubeconfig, ['delete', 'mutatingwebhookconfiguration', CONFIG, INJECTOR, '--ignore-not-found']);
-  await kubectl(cluster.kubeconfig, ['delete', 'validatingwebhookconfiguration', `${CONFIG}-workloads`, '--ignore-not-found']);
-  for (const n of Object.values(ns)) await client.delete('v1', 'Namespace', n).catch(() => {});
-  await wh?.stop();
-  injector?.close();
-  client?.close();
-});
+
 
 test('kubectl create Pod in an opted-in namespace: stored as a native sidecar pod, accepted by the apiserver, equal to `sidecarctl fix`', async () => {
   const { stored, stderr } = await create(ns.on, seedPod('seed000'));
@@ -115,10 +112,10 @@ test('kubectl create Pod in an opted-in namespace: stored as a native sidecar po
 test('kubectl create Job: kubectl shows what will happen to its pods; the Job controller\'s pod is fixed at admission', async () => {
   const { stderr } = await create(ns.on, seedJob('bootloader-job'));
   assert.match(stderr, /Warning: sidecarctl: pods of Job\/bootloader-job are fixed as they are created \(native sidecar cloud-sql-proxy; stop-cloud-sql-proxy removed\)/);
-  const pod = await waitFor('the Job\'s pod', async () => (await client.list<Pod>('v1', 'Pod', ns.on, 'job-name=bootloader-job'))[0], { timeoutMs: 30_000 });
+  const pod = await waitFor('the Job\'s pod', async () => (await env.client.list<Pod>('v1', 'Pod', ns.on, 'job-name=bootloader-job'))[0], { timeoutMs: 30_000 });
   assert.deepEqual(pod.spec!.initContainers!.map((c) => [c.name, c.restartPolicy]), [['cloud-sql-proxy', 'Always']]);
   assert.deepEqual(names(pod.spec!.containers), ['airbyte-bootloader']);
-  const job = await client.get<any>('batch/v1', 'Job', 'bootloader-job', ns.on);
+  const job = await env.client.get<any>('batch/v1', 'Job', 'bootloader-job', ns.on);
   assert.equal(job.spec.template.spec.initContainers, undefined, 'the Job itself is as the user wrote it');
 });
 
@@ -170,10 +167,10 @@ test('reinvocation: a later mutating webhook appends a proxy container; ours run
     admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Ignore', timeoutSeconds: 3, reinvocationPolicy: 'Never',
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
     namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns.inject } } }] };
-  const applied = await kubectl(cluster.kubeconfig, ['apply', '-f', '-'], { stdin: stringify(cfg) });
+  const applied = await kubectl(env.cluster.kubeconfig, ['apply', '-f', '-'], { stdin: stringify(cfg) });
   assert.equal(applied.code, 0, applied.stderr);
   await waitFor('injector in effect', async () => {
-    const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.inject, '-o', 'json', '-f', '-'], { stdin: stringify(seedPod('probe')) });
+    const r = await kubectl(env.cluster.kubeconfig, ['create', '--dry-run=server', '-n', ns.inject, '-o', 'json', '-f', '-'], { stdin: stringify(seedPod('probe')) });
     return r.code === 0 && JSON.stringify(JSON.parse(r.stdout).spec).includes(injected.name) ? true : undefined;
   }, { timeoutMs: 30_000, intervalMs: 300 });
   const before = await metric('patched');

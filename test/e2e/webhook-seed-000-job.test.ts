@@ -4,15 +4,15 @@
 // proxy a native sidecar and drops the helper at pod admission, so the Job completes right
 // after the main container exits instead of after the helper's sleep
 // (test/e2e/seed-000-quitquitquit-job.test.ts measures the unfixed Job: ~25 s).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeClient, waitFor } from '../../src/harness/kube';
-import { ensureCluster, parseManifests, castWorkload, waitJobFinished, LogCollector, type Cast } from '../../src/harness/workloads';
+import { waitFor } from '../../src/harness/kube';
+import { parseManifests, castWorkload, waitJobFinished, LogCollector, type Cast } from '../../src/harness/workloads';
 import { offlineProxyArgs } from '../../src/harness/test-images';
-import type { ClusterInfo } from '../../src/harness/cluster';
 import { kubectl, makeCerts, sidecarctl, startWebhook, type WebhookProcess } from './fixtures/webhook/run';
+import { useCluster } from '../helpers/cluster';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures', 'seed-000-bootloader-job.yaml'), 'utf8');
 const SUFFIX = Math.random().toString(36).slice(2, 7);
@@ -20,49 +20,47 @@ const CONFIG = `sidecarctl-webhook-seed000-${SUFFIX}`;
 const NS = `wh-seed000-${SUFFIX}`;
 const MAIN_RUN_MS = 3000;
 
-let cluster: ClusterInfo;
-let client: KubeClient;
 let wh: WebhookProcess;
 
-before(async () => {
-  cluster = await ensureCluster();
-  client = KubeClient.fromKubeconfig(cluster.kubeconfig);
-  const certs = await makeCerts();
-  wh = await startWebhook(['--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--kubeconfig', cluster.kubeconfig]);
-  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'sidecarctl.dev/webhook': 'enabled' } } });
-  await waitFor('default service account', () => client.getOrUndefined('v1', 'ServiceAccount', 'default', NS), { timeoutMs: 30_000 });
-  const applied = await sidecarctl(['webhook', 'config', '--apply', '--kubeconfig', cluster.kubeconfig, '--name', CONFIG, '--url', wh.url, '--ca-file', certs.ca]);
-  assert.equal(applied.code, 0, applied.stderr);
-  await waitFor('webhook configuration in effect', async () => {
-    const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' }, spec: (parseManifests(fixture)[0]!.spec as any).template.spec };
-    const r = await kubectl(cluster.kubeconfig, ['create', '--dry-run=server', '-n', NS, '-o', 'json', '-f', '-'], { stdin: JSON.stringify(probe) });
-    return r.code === 0 && JSON.parse(r.stdout).spec.initContainers ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 300 });
+const env = useCluster({
+  setup: async () => {
+    const certs = await makeCerts();
+    wh = await startWebhook(['--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--kubeconfig', env.cluster.kubeconfig]);
+    await env.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'sidecarctl.dev/webhook': 'enabled' } } });
+    await waitFor('default service account', () => env.client.getOrUndefined('v1', 'ServiceAccount', 'default', NS), { timeoutMs: 30_000 });
+    const applied = await sidecarctl(['webhook', 'config', '--apply', '--kubeconfig', env.cluster.kubeconfig, '--name', CONFIG, '--url', wh.url, '--ca-file', certs.ca]);
+    assert.equal(applied.code, 0, applied.stderr);
+    await waitFor('webhook configuration in effect', async () => {
+      const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' }, spec: (parseManifests(fixture)[0]!.spec as any).template.spec };
+      const r = await kubectl(env.cluster.kubeconfig, ['create', '--dry-run=server', '-n', NS, '-o', 'json', '-f', '-'], { stdin: JSON.stringify(probe) });
+      return r.code === 0 && JSON.parse(r.stdout).spec.initContainers ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
+  },
+  teardown: async () => {
+    await kubectl(env.cluster.kubeconfig, ['delete', 'mutatingwebhookconfiguration', CONFIG, '--ignore-not-found']);
+    await kubectl(env.cluster.kubeconfig, ['delete', 'validatingwebhookconfiguration', `${CONFIG}-workloads`, '--ignore-not-found']);
+    await env.client?.delete('v1', 'Namespace', NS).catch(() => {});
+    await wh?.stop();
+  },
 });
 
-after(async () => {
-  await kubectl(cluster.kubeconfig, ['delete', 'mutatingwebhookconfiguration', CONFIG, '--ignore-not-found']);
-  await kubectl(cluster.kubeconfig, ['delete', 'validatingwebhookconfiguration', `${CONFIG}-workloads`, '--ignore-not-found']);
-  await client?.delete('v1', 'Namespace', NS).catch(() => {});
-  await wh?.stop();
-  client?.close();
-});
+
 
 test('seed 000 Job created unchanged by a user completes right after its main container, because the webhook fixed its pod', async () => {
   const casts: Record<string, Cast> = {
     'airbyte-bootloader': { behaviour: { run: MAIN_RUN_MS, exitCode: 0 } },
-    'cloud-sql-proxy': { image: cluster.images.cloudSqlProxy, extraArgs: offlineProxyArgs },
-    'stop-cloud-sql-proxy': { image: cluster.images.behaviour },
+    'cloud-sql-proxy': { image: env.cluster.images.cloudSqlProxy, extraArgs: offlineProxyArgs },
+    'stop-cloud-sql-proxy': { image: env.cluster.images.behaviour },
   };
   // Only images are swapped for the ones built here (and the offline proxy flags added); the
   // containers' layout is the user's: the proxy in `containers`, the quitquitquit helper beside it.
-  const job = castWorkload(parseManifests(fixture).find((o) => o.kind === 'Job')!, cluster.images, casts);
+  const job = castWorkload(parseManifests(fixture).find((o) => o.kind === 'Job')!, env.cluster.images, casts);
   assert.deepEqual((job.spec as any).template.spec.initContainers, undefined);
-  const logs = new LogCollector(client, NS, 'job-name=airbyte-bootloader').start();
+  const logs = new LogCollector(env.client, NS, 'job-name=airbyte-bootloader').start();
   const t0 = Date.now();
-  const created = await kubectl(cluster.kubeconfig, ['create', '-n', NS, '-f', '-'], { stdin: JSON.stringify(job) });
+  const created = await kubectl(env.cluster.kubeconfig, ['create', '-n', NS, '-f', '-'], { stdin: JSON.stringify(job) });
   assert.equal(created.code, 0, created.stderr);
-  const st = await waitJobFinished(client, NS, 'airbyte-bootloader', 90_000);
+  const st = await waitJobFinished(env.client, NS, 'airbyte-bootloader', 90_000);
   await logs.stop();
   assert.equal(st.complete, true, `Job completes within 90 s (${JSON.stringify(st)})`);
   const pod = logs.seenPods()[0]!;
