@@ -18,7 +18,7 @@ import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { HealthEndpoints, NativeSidecarEdits, Recognition, ServingPort, ShutdownFacts, SidecarFacts, SidecarProfile, SimulationDefaults, VersionNote } from './types';
 import { containerView, type ContainerView } from './view';
 import { imageName, parseImage } from './image';
-import { argv, basename, findProgram, hasEnvFrom, parseBoolValue, parseFlags, readEnv, envNamesWithPrefix, type FlagHit, type ParsedFlags, type ProgramArgs } from './flags';
+import { argv, basename, hasEnvFrom, parseBoolValue, parseFlags, readEnv, envNamesWithPrefix, type FlagHit, type ParsedFlags, type ProgramArgs } from './flags';
 import { atLeast } from './version';
 import { anyProbeTargets, bindOf, httpProbe, parsePort, portForProbe, recognized } from './support';
 

@@ -11,7 +11,7 @@
 import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, ServingPort, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { imageName, parseImage } from '../image';
+import { imageName } from '../image';
 import { argv, basename, findProgram, parseFlags, readEnv, type ParsedFlags, type ProgramArgs } from '../flags';
 import { atLeast } from '../version';
 import { anyProbeTargets, bindOf, httpProbe, parsePort, portForProbe, recognized, splitHostPort } from '../support';

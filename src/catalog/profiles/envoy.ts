@@ -6,7 +6,6 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { parseImage } from '../image';
 import { findProgram, parseFlags } from '../flags';
 import { bindOf, httpProbe, parsePort, recognized } from '../support';
 

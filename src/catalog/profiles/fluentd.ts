@@ -5,8 +5,7 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { imageName, parseImage } from '../image';
-import { findProgram } from '../flags';
+import { imageName } from '../image';
 import { recognized } from '../support';
 
 function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {

@@ -14,8 +14,8 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { imageName, parseImage } from '../image';
-import { findProgram, parseFlags, argv } from '../flags';
+import { imageName } from '../image';
+import { parseFlags, argv } from '../flags';
 import { httpProbe, recognized } from '../support';
 
 const STATUS_PORT = 15020;

@@ -9,7 +9,7 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { parseImage, repositoryEndsWith } from '../image';
+import { repositoryEndsWith } from '../image';
 import { parseBoolValue, readEnv } from '../flags';
 import { bindOf, httpProbe, recognized, splitHostPort } from '../support';
 import { parseVersion } from '../version';

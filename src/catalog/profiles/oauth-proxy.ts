@@ -7,7 +7,7 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile, ServingPort } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { imageName, parseImage } from '../image';
+import { imageName } from '../image';
 import { findProgram, parseFlags } from '../flags';
 import { bindOf, httpProbe, portForProbe, recognized, splitHostPort } from '../support';
 

@@ -7,7 +7,7 @@
 import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { imageName, parseImage } from '../image';
+import { imageName } from '../image';
 import { findProgram, parseFlags, readEnv, type FlagHit } from '../flags';
 import { atLeast } from '../version';
 import { bindOf, httpProbe, portForProbe, recognized, splitHostPort } from '../support';

@@ -11,8 +11,8 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
-import { imageName, parseImage } from '../image';
-import { findProgram, parseFlags, readEnv, type ProgramArgs } from '../flags';
+import { imageName } from '../image';
+import { parseFlags, readEnv, type ProgramArgs } from '../flags';
 import { recognized } from '../support';
 
 function agentProgram(c: Container, v: ContainerView = containerView(c)): ProgramArgs | undefined {
