@@ -198,8 +198,8 @@ export class Reaper {
   }
 
   private countPods(): void {
-    this.metrics.tracked(this.watches.reduce((n, w) => n + w.size, 0));
-    this.metrics.pending(this.cache.size);
+    this.metrics.tracked(this.trackedPods);
+    this.metrics.pending(this.pendingPods);
   }
 
   private schedule(key: string, at: number): void {
