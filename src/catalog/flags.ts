@@ -242,8 +242,10 @@ export function parseBoolValue(v: string | undefined): boolean | undefined {
 }
 
 export function parseFlags(tokens: readonly ArgToken[], spec: FlagSpec): ParsedFlags {
-  const valueFlags = new Set(spec.valueFlags ?? []);
-  const boolFlags = new Set(spec.boolFlags ?? []);
+  // Arrays, not Sets: a lookup happens only for a flag written without `=`, and building two
+  // Sets on every call (three calls per proxy container per analysis) cost more than it saved.
+  const valueFlags = spec.valueFlags ?? [];
+  const boolFlags = spec.boolFlags ?? [];
   const short = spec.shorthands ?? {};
   const hits: FlagHit[] = [];
   const positionals: ArgToken[] = [];
@@ -266,7 +268,7 @@ export function parseFlags(tokens: readonly ArgToken[], spec: FlagSpec): ParsedF
       const restOfWord = w.slice(2);
       if (restOfWord !== '') {
         hits.push({ name, value: restOfWord.startsWith('=') ? restOfWord.slice(1) : restOfWord, form: 'inline', token: t });
-      } else if (valueFlags.has(name) && i + 1 < tokens.length) {
+      } else if (valueFlags.includes(name) && i + 1 < tokens.length) {
         hits.push({ name, value: tokens[i + 1]!.value, form: 'separate', token: t, valueToken: tokens[i + 1]! });
         i++;
       } else {
@@ -280,7 +282,7 @@ export function parseFlags(tokens: readonly ArgToken[], spec: FlagSpec): ParsedF
     if (name === '') { positionals.push(t); continue; }
     if (eq >= 0) {
       hits.push({ name, value: body.slice(eq + 1), form: 'inline', token: t });
-    } else if (valueFlags.has(name) && !boolFlags.has(name) && i + 1 < tokens.length) {
+    } else if (valueFlags.includes(name) && !boolFlags.includes(name) && i + 1 < tokens.length) {
       hits.push({ name, value: tokens[i + 1]!.value, form: 'separate', token: t, valueToken: tokens[i + 1]! });
       i++;
     } else {
@@ -288,7 +290,10 @@ export function parseFlags(tokens: readonly ArgToken[], spec: FlagSpec): ParsedF
     }
   }
   const all = (name: string) => hits.filter((h) => h.name === name);
-  const last = (name: string) => { const a = all(name); return a[a.length - 1]; };
+  const last = (name: string) => {
+    for (let i = hits.length - 1; i >= 0; i--) if (hits[i]!.name === name) return hits[i];
+    return undefined;
+  };
   return {
     hits,
     positionals,
