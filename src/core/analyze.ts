@@ -32,9 +32,19 @@ function containerPath(model: PodModel, name: string | undefined): (string | num
 
 export function analyzeSite(site: PodSite, ctx: AnalyzeContext): Analysis {
   const model = buildPodModel(site, ctx.catalog);
+  const changes = planModel(model, { kubeVersion: ctx.kubeVersion, catalog: ctx.catalog, disabledRules: ctx.disabledRules ?? new Set<string>() });
+  return { model, changes, ...checkModel(model, changes, ctx) };
+}
+
+/**
+ * The rules on a built model: `analyzeSite` without the model and the plan, for callers that
+ * need only one of the two (the webhook plans the pod as sent, and checks the pod as it will be
+ * stored). `changes` decide each finding's fix status (`auto` only when the plan does it).
+ */
+export function checkModel(model: PodModel, changes: readonly Change[], ctx: AnalyzeContext): Pick<Analysis, 'findings' | 'suppressed'> {
+  const site = model.site;
   const disabled = ctx.disabledRules ?? new Set<string>();
   const rules = (ctx.rules ?? ALL_RULES).filter((r) => !disabled.has(r.id));
-  const changes = planModel(model, { kubeVersion: ctx.kubeVersion, catalog: ctx.catalog, disabledRules: disabled });
   const findings: Finding[] = [];
   const suppressed: { finding: Finding; reason: string }[] = [];
   for (const rule of rules) {
@@ -58,7 +68,7 @@ export function analyzeSite(site: PodSite, ctx: AnalyzeContext): Analysis {
       else findings.push(finding);
     }
   }
-  return { model, findings, changes, suppressed };
+  return { findings, suppressed };
 }
 
 export function analyze(site: PodSite, ctx: AnalyzeContext): Finding[] {

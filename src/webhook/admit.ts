@@ -12,7 +12,9 @@
 // native sidecars produce no change and only what the other webhook added is planned; the
 // `webhook-applied` annotation is extended, not rewritten. A second call on an unchanged pod
 // returns no patch at all, so reinvocation cannot loop.
-import { analyzeSite } from '../core/analyze';
+import { checkModel, type AnalyzeContext } from '../core/analyze';
+import { planModel } from '../core/plan';
+import { buildPodModel, type PodModel } from '../core/pod-model';
 import { DEFAULT_KUBE_VERSION } from '../core/kube-version';
 import { legacySidecarsOf, SIDECAR_LIST_ANNOTATIONS } from '../core/pod-model';
 import type { Change, Finding, KubeVersion } from '../core/types';
@@ -98,6 +100,23 @@ export function appliedValue(previous: string | undefined, changes: readonly Cha
   return items.join(',');
 }
 
+function contextOf(opts: AdmitOptions): AnalyzeContext {
+  return { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
+}
+
+// The webhook needs the plan of the pod as sent, and the findings of the pod as it will be stored
+// (our patch applied: warnings cover what the fix leaves). So it runs the two halves of
+// `analyzeSite` where each is needed — the rules on the pod as sent only when nothing is patched,
+// the plan of the patched pod never — instead of two whole analyses.
+const planOf = (model: PodModel, ctx: AnalyzeContext): readonly Change[] => planModel(model, { kubeVersion: ctx.kubeVersion, catalog: ctx.catalog, disabledRules: ctx.disabledRules ?? new Set<string>() });
+const findingsOf = (model: PodModel, ctx: AnalyzeContext): readonly Finding[] => checkModel(model, [], ctx).findings;
+
+/** The findings left once `patch` (ops under /spec/) is applied; untouched containers are shared, not copied. */
+function findingsAfter(site: PodSite, patch: readonly JsonPatchOp[], ctx: AnalyzeContext): readonly Finding[] {
+  const fixed: PodSite = { ...site, spec: applyJsonPatch({ spec: site.spec }, patch.filter((op) => op.path.startsWith('/spec/')), { copy: 'path' }).spec };
+  return findingsOf(buildPodModel(fixed, ctx.catalog), ctx);
+}
+
 /** The decision for one pod (its JSON as the apiserver sent it). */
 export function reviewPod(pod: Record<string, unknown>, namespace: string, opts: AdmitOptions): { outcome: Outcome; patch: JsonPatchOp[]; warnings: string[]; changes: readonly Change[]; detail?: string } {
   const metadata = isRecord(pod.metadata) ? pod.metadata : undefined;
@@ -105,29 +124,29 @@ export function reviewPod(pod: Record<string, unknown>, namespace: string, opts:
   if (!site || !Array.isArray(site.spec.containers)) return { outcome: 'skipped', patch: [], warnings: [], changes: [], detail: 'no pod spec with containers' };
   const decision: Decision = decide({ namespace, podAnnotations: site.annotations, settings: opts, version: opts.version });
   if (decision.action === 'skip') return { outcome: 'skipped', patch: [], warnings: [], changes: [], detail: decision.reason };
-  const ctx = { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
-  const a = analyzeSite(site, ctx);
+  const ctx = contextOf(opts);
+  const model = buildPodModel(site, ctx.catalog);
   if (decision.action === 'warn') {
-    const w = warningsOf(a.findings);
+    const w = warningsOf(findingsOf(model, ctx));
     return { outcome: w.length ? 'warned' : 'unchanged', patch: [], warnings: w, changes: [], detail: decision.reason };
   }
   if (decision.action === 'reaper') {
-    const warnings = warningsOf(a.findings);
-    const legacy = legacySidecarsOf(a.model).map((c) => c.ref.name);
+    const warnings = warningsOf(findingsOf(model, ctx));
+    const legacy = legacySidecarsOf(model).map((c) => c.ref.name);
     const listed = SIDECAR_LIST_ANNOTATIONS.some((k) => site.annotations[k] !== undefined);
     if (site.lifetime !== 'run-to-completion' || legacy.length === 0 || listed) return { outcome: warnings.length ? 'warned' : 'unchanged', patch: [], warnings, changes: [], detail: decision.reason };
     return { outcome: 'reaper', patch: annotationOps(metadata, REAPER_ANNOTATION, legacy.join(',')), warnings: [`sidecarctl: ${decision.reason}; annotated ${REAPER_ANNOTATION}=${legacy.join(',')} so the terminator stops them when the main containers end`, ...warnings].slice(0, MAX_WARNINGS), changes: [], detail: decision.reason };
   }
-  if (a.changes.length === 0) {
-    const w = warningsOf(a.findings);
+  const changes = planOf(model, ctx);
+  if (changes.length === 0) {
+    const w = warningsOf(findingsOf(model, ctx));
     return { outcome: w.length ? 'warned' : 'unchanged', patch: [], warnings: w, changes: [] };
   }
-  const patch = changesToJsonPatch(site.spec, a.changes, { podPath: ['spec'] });
-  if (opts.annotate ?? true) patch.push(...annotationOps(metadata, APPLIED_ANNOTATION, appliedValue(site.annotations[APPLIED_ANNOTATION], a.changes)));
-  // Warn about what is left after the fix, not about what the fix just solved: analyse the pod
-  // the apiserver will store (our patch applied; untouched containers shared, not copied).
-  const fixed: PodSite = { ...site, spec: applyJsonPatch({ spec: site.spec }, patch.filter((op) => op.path.startsWith('/spec/')), { copy: 'path' }).spec };
-  return { outcome: 'patched', patch, warnings: warningsOf(analyzeSite(fixed, ctx).findings), changes: a.changes };
+  const patch = changesToJsonPatch(site.spec, changes, { podPath: ['spec'] });
+  if (opts.annotate ?? true) patch.push(...annotationOps(metadata, APPLIED_ANNOTATION, appliedValue(site.annotations[APPLIED_ANNOTATION], changes)));
+  // Warn about what is left after the fix, not about what the fix just solved: the pod the
+  // apiserver will store.
+  return { outcome: 'patched', patch, warnings: warningsOf(findingsAfter(site, patch, ctx)), changes };
 }
 
 /** Parses and answers one AdmissionReview request body. Never throws. */
@@ -153,7 +172,7 @@ export function reviewWorkload(obj: Record<string, unknown>, old: Record<string,
   const sites = obj.kind === 'Pod' ? [] : findPodSites(obj).sites;
   if (!sites.length) return { outcome: 'skipped', warnings: [], detail: 'no pod template' };
   const oldSpecs = old ? findPodSites(old).sites.map((x) => JSON.stringify(x.spec)) : [];
-  const ctx = { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
+  const ctx = contextOf(opts);
   const warnings: string[] = [];
   const what = `${String(obj.kind)}/${String(getName(obj))}`;
   for (const site of sites) {
@@ -161,17 +180,17 @@ export function reviewWorkload(obj: Record<string, unknown>, old: Record<string,
     if (old && oldSpecs.includes(JSON.stringify(site.spec))) continue;
     const decision = decide({ namespace, podAnnotations: site.annotations, settings: opts, version: opts.version });
     if (decision.action === 'skip') continue;
-    const a = analyzeSite(site, ctx);
-    if (decision.action === 'fix' && a.changes.length) {
-      const native = [...new Set(a.changes.filter((c) => c.kind === 'move-to-init' || (c.kind === 'set-field' && c.field === 'restartPolicy')).map((c) => c.container))];
-      const removed = a.changes.filter((c) => c.kind === 'remove-container').map((c) => c.container);
-      const probed = [...new Set(a.changes.filter((c) => c.kind === 'set-field' && c.field === 'startupProbe').map((c) => c.container))].filter((n) => !native.includes(n));
+    const model = buildPodModel(site, ctx.catalog);
+    const changes = decision.action === 'fix' ? planOf(model, ctx) : [];
+    if (changes.length) {
+      const native = [...new Set(changes.filter((c) => c.kind === 'move-to-init' || (c.kind === 'set-field' && c.field === 'restartPolicy')).map((c) => c.container))];
+      const removed = changes.filter((c) => c.kind === 'remove-container').map((c) => c.container);
+      const probed = [...new Set(changes.filter((c) => c.kind === 'set-field' && c.field === 'startupProbe').map((c) => c.container))].filter((n) => !native.includes(n));
       const parts = [...(native.length ? [`native sidecar ${native.join(', ')}`] : []), ...(removed.length ? [`${removed.join(', ')} removed`] : []), ...(probed.length ? [`startupProbe for ${probed.join(', ')}`] : [])];
-      warnings.push(clip(`sidecarctl: pods of ${what} are fixed as they are created (${parts.join('; ') || `${a.changes.length} change(s)`}); \`sidecarctl fix\` makes the manifest say so`));
-      const fixed: PodSite = { ...site, spec: applyJsonPatch({ spec: site.spec }, changesToJsonPatch(site.spec, a.changes, { podPath: ['spec'] }), { copy: 'path' }).spec };
-      warnings.push(...warningsOf(analyzeSite(fixed, ctx).findings));
+      warnings.push(clip(`sidecarctl: pods of ${what} are fixed as they are created (${parts.join('; ') || `${changes.length} change(s)`}); \`sidecarctl fix\` makes the manifest say so`));
+      warnings.push(...warningsOf(findingsAfter(site, changesToJsonPatch(site.spec, changes, { podPath: ['spec'] }), ctx)));
     } else {
-      warnings.push(...warningsOf(a.findings));
+      warnings.push(...warningsOf(findingsOf(model, ctx)));
     }
   }
   const unique = [...new Set(warnings)].slice(0, MAX_WARNINGS);
