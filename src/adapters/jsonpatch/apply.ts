@@ -15,7 +15,10 @@ type Op = { op: string; path: string; from?: string; value?: unknown };
 function parsePointer(p: string): string[] {
   if (p === '') return [];
   if (!p.startsWith('/')) throw new JsonPatchError(`invalid JSON pointer "${p}"`);
-  return p.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = p.slice(1).split('/');
+  // Unescape only tokens that hold an escape (RFC 6901 §4: `~1` first, then `~0`).
+  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.includes('~')) tokens[i] = tokens[i]!.replace(/~1/g, '/').replace(/~0/g, '~');
+  return tokens;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -30,8 +33,9 @@ function arrayIndex(token: string, len: number, forAdd: boolean): number {
   return i;
 }
 
-/** Copies made by this apply (path-copy mode); undefined when the whole input was cloned up front. */
-type Owned = WeakSet<object> | undefined;
+/** Copies made by this apply (path-copy mode); undefined when the whole input was cloned up front.
+ *  A Set, not a WeakSet: it lives for one apply call, and Set lookups are cheaper. */
+type Owned = Set<object> | undefined;
 
 function own(v: unknown, owned: Owned): unknown {
   if (!owned || typeof v !== 'object' || v === null || owned.has(v)) return v;
@@ -42,7 +46,8 @@ function own(v: unknown, owned: Owned): unknown {
 
 function parentOf(doc: unknown, tokens: string[], path: string, owned?: Owned): unknown {
   let cur = doc;
-  for (const t of tokens.slice(0, -1)) {
+  for (let k = 0; k < tokens.length - 1; k++) {
+    const t = tokens[k]!;
     let i: string | number;
     if (Array.isArray(cur)) i = arrayIndex(t, cur.length, false);
     else if (isObject(cur) && Object.hasOwn(cur, t)) i = t;
@@ -112,13 +117,13 @@ function cloneJson(v: unknown): unknown {
 }
 
 export function applyJsonPatch<T>(document: T, ops: readonly Op[], opts: { copy?: 'deep' | 'path' } = {}): T {
-  const owned: Owned = opts.copy === 'path' ? new WeakSet<object>() : undefined;
+  const owned: Owned = opts.copy === 'path' ? new Set<object>() : undefined;
   let doc: unknown = owned ? own(document, owned) : cloneJson(document);
   // Values from the patch are copied on the way in, so later operations never write into the
   // patch itself (which is still to be sent).
   const value = cloneJson;
-  for (const [i, o] of ops.entries()) {
-    const where = `operation ${i} (${o.op} ${o.path})`;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
     try {
       switch (o.op) {
         case 'add': doc = add(doc, o.path, value(o.value), owned); break;
@@ -142,7 +147,7 @@ export function applyJsonPatch<T>(document: T, ops: readonly Op[], opts: { copy?
         default: throw new JsonPatchError(`unknown op "${o.op}"`);
       }
     } catch (e) {
-      if (e instanceof JsonPatchError) throw new JsonPatchError(`${where}: ${e.message}`);
+      if (e instanceof JsonPatchError) throw new JsonPatchError(`operation ${i} (${o.op} ${o.path}): ${e.message}`);
       throw e;
     }
   }
