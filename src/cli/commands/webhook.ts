@@ -17,7 +17,6 @@ import { generateWebhookPki, serviceHosts } from '../../webhook/certs';
 import { webhookConfiguration, workloadWarningsConfiguration } from '../../webhook/config';
 import { effectiveVersion, type Mode } from '../../webhook/policy';
 import { DEFAULT_MAX_BODY_BYTES, startWebhookServer } from '../../webhook/server';
-import { withRecognitionCache } from '../../webhook/recognition-cache';
 import { fixedVersions, pollClusterVersions, type VersionSource } from '../../webhook/versions';
 import { CliError, type CliContext } from '../context';
 import { writeFileAtomic } from '../inputs';
@@ -93,7 +92,7 @@ export function register(program: Command, ctx: CliContext): void {
         throw new CliError(`cannot reach the cluster to read its versions (${(e as Error).message}); give --kubeconfig or --kube-version`);
       }
       const base: Omit<AdmitOptions, 'version'> = {
-        catalog: withRecognitionCache(defaultCatalog),
+        catalog: defaultCatalog,
         mode,
         excludedNamespaces: new Set(['kube-system', ownNamespace, ...(f.excludeNamespace ?? [])]),
         reaperFallback: f.reaperFallback,
