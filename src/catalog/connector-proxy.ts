@@ -108,6 +108,11 @@ function readConfig(f: ConnectorProxyFamily, c: Container, v: ContainerView = co
   return { program, flags, setting, envConfigured: envNamesWithPrefix(c, `${f.envPrefix}_`).length > 0, ...(subcommand ? { subcommand } : {}) };
 }
 
+/** The config `recognize` read for this very container, else a fresh reading. */
+function configOf(f: ConnectorProxyFamily, c: Container, r: Recognition): Config | undefined {
+  return r.parsed && r.parsed.container === c ? (r.parsed.value as Config | undefined) : readConfig(f, c);
+}
+
 /** The upstream images are distroless unless the tag names a base with a shell
  *  (`2.14.1-alpine`, `-bullseye`, `-bookworm`; cloud-sql-proxy README "Container Images").
  *  Only said for the family's own image: a custom image running the binary may have anything. */
@@ -164,8 +169,8 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
     const evidence = byImage ? `image ${String(c.image)}` : `runs ${program!.binary ?? f.binary}`;
     const cfg = readConfig(f, c, v);
     // `cloud-sql-proxy wait` / `shutdown` are one-shot helpers, not the proxy.
-    const runsToCompletion = cfg?.subcommand === 'wait' || cfg?.subcommand === 'shutdown' ? { runsToCompletion: true } : {};
-    return recognized(c, cfg?.subcommand ? `${evidence} (${cfg.subcommand} subcommand)` : evidence, runsToCompletion, v);
+    const extra = { ...(cfg?.subcommand === 'wait' || cfg?.subcommand === 'shutdown' ? { runsToCompletion: true } : {}), parsed: { container: c, value: cfg } };
+    return recognized(c, cfg?.subcommand ? `${evidence} (${cfg.subcommand} subcommand)` : evidence, extra, v);
   }
 
   function health(cfg: Config): HealthEndpoints & { enabledKnown: boolean; addressSetting: Setting; portSetting: Setting; enabledSetting: Setting } {
@@ -191,7 +196,7 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
   }
 
   function inspect(c: Container, r: Recognition): SidecarFacts {
-    const cfg = readConfig(f, c);
+    const cfg = configOf(f, c, r);
     if (!cfg || cfg.subcommand) {
       return { servingPorts: [], shutdown: { exitsOnSigterm: true } };
     }
@@ -242,7 +247,7 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
 
   function nativeSidecarEdits(c: Container, r: Recognition, _facts: SidecarFacts): NativeSidecarEdits {
     if (r.runsToCompletion) return { notes: [`${f.displayName} runs a one-shot subcommand here; it is not a long-running sidecar.`] };
-    const cfg = readConfig(f, c);
+    const cfg = configOf(f, c, r);
     if (!cfg) return { notes: [`Could not find how ${f.binary} is started in this container; health flags not added.`] };
     const h = health(cfg);
     const notes: string[] = [];

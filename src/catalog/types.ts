@@ -31,6 +31,12 @@ export interface Recognition {
    *  (vault agent with exit_after_auth, `consul-template -once`, `cloud-sql-proxy wait`): it
    *  belongs in a plain init container and must never become a native sidecar. Absent = long-running. */
   readonly runsToCompletion?: boolean;
+  /**
+   * What the profile read while recognising (its parse of the command line), for its own
+   * `inspect` and `nativeSidecarEdits` of the same container, so a container is parsed once
+   * rather than three times. Private to the profile; others must not read it.
+   */
+  readonly parsed?: { readonly container: Container; readonly value: unknown };
 }
 
 export interface ServingPort {

@@ -172,3 +172,18 @@ test('cloud-sql-proxy v1: gce-proxy, -instances binds, -use_http_health_check on
   assert.equal(wrapped.edits.addArgs, undefined);
   assert.match(wrapped.edits.notes?.[0] ?? '', /shell script/);
 });
+
+test('cloud-sql-proxy: inspect and edits reuse the recognition’s reading only for the container it was made from', () => {
+  const plain = v2({ args: ['--port=5432', 'p:r:i'] });
+  const healthy = v2({ args: ['--port=6000', '--health-check', '--http-address=0.0.0.0', 'p:r:i'] });
+  const r = cloudSqlProxy.recognize(plain)!;
+  // the same recognition handed over with another container: that container's flags count
+  const facts = cloudSqlProxy.inspect(healthy, r);
+  assert.deepEqual(facts.servingPorts.map((p) => p.port), [6000, 9090]);
+  assert.equal(facts.health?.enabled, true);
+  assert.deepEqual(cloudSqlProxy.nativeSidecarEdits(healthy, r, facts).addArgs, undefined);
+  // and with its own container, the reading it carries
+  const own = cloudSqlProxy.inspect(plain, r);
+  assert.deepEqual(own.servingPorts.map((p) => p.port), [5432]);
+  assert.deepEqual(cloudSqlProxy.nativeSidecarEdits(plain, r, own).addArgs, ['--health-check', '--http-address=0.0.0.0']);
+});
