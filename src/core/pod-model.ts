@@ -185,12 +185,10 @@ export function dialsSidecar(main: Container, sidecar: ContainerInfo): number | 
   for (const e of env) {
     const name = String(e?.name);
     const value = String(e?.value ?? '');
-    // as the one text `NAME=value`: only `--port=` can span the `=` (a name ending in `--port`)
-    if (name.endsWith('--port')) addDialed(`${name}=${value}`, dialed);
-    else {
-      addDialed(name, dialed);
-      addDialed(value, dialed);
-    }
+    // A mention can span the `=` of `NAME=value` (`--port=5432`, `localhost p=5432`) only when the
+    // name itself holds a dial prefix: then read the one text, as the kubelet's env would show it.
+    if (MAY_DIAL.test(name)) addDialed(`${name}=${value}`, dialed);
+    else addDialed(value, dialed);
     if (!envHostLocal && /HOST$/i.test(name) && LOCAL_HOST_VALUE.test(value)) envHostLocal = true;
   }
   for (const port of ports) {

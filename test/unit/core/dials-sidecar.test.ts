@@ -46,6 +46,8 @@ test('dialsSidecar: the usual ways of dialing, and near misses', () => {
   assert.equal(d({ args: ['psql', '-h', 'localhost -p 5432'] }), 5432);
   assert.equal(d({ env: [{ name: 'DB_HOST', value: 'localhost' }, { name: 'DB_PORT', value: '9090' }] }), 9090);
   assert.equal(d({ env: [{ name: 'X--port', value: '5432' }] }), 5432, '`NAME=value` read as one text');
+  // found by the property test: a name ending in a dial prefix other than `--port`
+  assert.equal(d({ env: [{ name: 'localhost p', value: '9090' }] }), 9090, '`localhost p=9090` spans the `=` too');
   assert.equal(d({ env: [{ name: 'DATABASE_URL', value: 'postgres://127.0.0.1:54321/db' }] }), undefined);
   assert.equal(d({ env: [{ name: 'DB_HOST', value: 'db.internal' }, { name: 'DB_PORT', value: '5432' }] }), undefined);
   assert.equal(d({ args: ['--port=9090', 'localhost:5432'] }), 5432, 'the first served port dialed, in the sidecar\'s order');
