@@ -32,8 +32,13 @@ function containerPath(model: PodModel, name: string | undefined): (string | num
 
 export function analyzeSite(site: PodSite, ctx: AnalyzeContext): Analysis {
   const model = buildPodModel(site, ctx.catalog);
-  const changes = planModel(model, { kubeVersion: ctx.kubeVersion, catalog: ctx.catalog, disabledRules: ctx.disabledRules ?? new Set<string>() });
+  const changes = planOf(model, ctx);
   return { model, changes, ...checkModel(model, changes, ctx) };
+}
+
+/** The plan of a built model under this context (the other half of `analyzeSite`). */
+export function planOf(model: PodModel, ctx: AnalyzeContext): Change[] {
+  return planModel(model, { kubeVersion: ctx.kubeVersion, catalog: ctx.catalog, disabledRules: ctx.disabledRules ?? new Set<string>() });
 }
 
 /**

@@ -12,11 +12,9 @@
 // native sidecars produce no change and only what the other webhook added is planned; the
 // `webhook-applied` annotation is extended, not rewritten. A second call on an unchanged pod
 // returns no patch at all, so reinvocation cannot loop.
-import { checkModel, type AnalyzeContext } from '../core/analyze';
-import { planModel } from '../core/plan';
-import { buildPodModel, type PodModel } from '../core/pod-model';
+import { checkModel, planOf, type AnalyzeContext } from '../core/analyze';
 import { DEFAULT_KUBE_VERSION } from '../core/kube-version';
-import { legacySidecarsOf, SIDECAR_LIST_ANNOTATIONS } from '../core/pod-model';
+import { buildPodModel, legacySidecarsOf, SIDECAR_LIST_ANNOTATIONS, type PodModel } from '../core/pod-model';
 import type { Change, Finding, KubeVersion } from '../core/types';
 import { findPodSites, type PodSite } from '../core/workloads';
 import type { Catalog } from '../catalog/types';
@@ -108,9 +106,8 @@ function contextOf(opts: AdmitOptions): AnalyzeContext {
 
 // The webhook needs the plan of the pod as sent, and the findings of the pod as it will be stored
 // (our patch applied: warnings cover what the fix leaves). So it runs the two halves of
-// `analyzeSite` where each is needed — the rules on the pod as sent only when nothing is patched,
+// `analyzeSite` (`planOf`, `checkModel`) where each is needed — the rules on the pod as sent only when nothing is patched,
 // the plan of the patched pod never — instead of two whole analyses.
-const planOf = (model: PodModel, ctx: AnalyzeContext): readonly Change[] => planModel(model, { kubeVersion: ctx.kubeVersion, catalog: ctx.catalog, disabledRules: ctx.disabledRules ?? new Set<string>() });
 const findingsOf = (model: PodModel, ctx: AnalyzeContext): readonly Finding[] => checkModel(model, [], ctx).findings;
 
 /** The findings left once `patch` (ops under /spec/) is applied; untouched containers are shared, not copied. */
