@@ -106,8 +106,8 @@ function contextOf(opts: AdmitOptions): AnalyzeContext {
 
 // The webhook needs the plan of the pod as sent, and the findings of the pod as it will be stored
 // (our patch applied: warnings cover what the fix leaves). So it runs the two halves of
-// `analyzeSite` (`planOf`, `checkModel`) where each is needed — the rules on the pod as sent only when nothing is patched,
-// the plan of the patched pod never — instead of two whole analyses.
+// `analyzeSite` (`planOf`, `checkModel`) where each is needed — the rules on the pod as sent
+// only when nothing is patched, the plan of the patched pod never — instead of two whole analyses.
 const findingsOf = (model: PodModel, ctx: AnalyzeContext): readonly Finding[] => checkModel(model, [], ctx).findings;
 
 /** The findings left once `patch` (ops under /spec/) is applied; untouched containers are shared, not copied. */
