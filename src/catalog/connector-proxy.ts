@@ -169,7 +169,8 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
     const evidence = byImage ? `image ${String(c.image)}` : `runs ${program!.binary ?? f.binary}`;
     const cfg = readConfig(f, c, v);
     // `cloud-sql-proxy wait` / `shutdown` are one-shot helpers, not the proxy.
-    const extra = { ...(cfg?.subcommand === 'wait' || cfg?.subcommand === 'shutdown' ? { runsToCompletion: true } : {}), parsed: { container: c, value: cfg } };
+    // No leading spread here (docs/adr/0012): this object holds the container.
+    const extra: Partial<Recognition> = cfg?.subcommand === 'wait' || cfg?.subcommand === 'shutdown' ? { runsToCompletion: true, parsed: { container: c, value: cfg } } : { parsed: { container: c, value: cfg } };
     return recognized(c, cfg?.subcommand ? `${evidence} (${cfg.subcommand} subcommand)` : evidence, extra, v);
   }
 

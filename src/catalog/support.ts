@@ -13,7 +13,10 @@ export function imageOf(c: Container): ImageRef | undefined {
 export function recognized(c: Container, reason: string, extra: Partial<Recognition> = {}, view?: ContainerView): Recognition {
   const img = view ? view.image : imageOf(c);
   const version = parseVersion(img?.tag);
-  return { ...(version ? { version } : {}), evidence: reason, ...extra };
+  // Not `{ ...(version ? { version } : {}), … }`: a literal that starts with a spread keeps what
+  // it points to alive past the next young-generation GC on Node 20 (docs/adr/0012).
+  const r: Recognition = version ? { version, evidence: reason } : { evidence: reason };
+  return Object.assign(r, extra);
 }
 
 /**

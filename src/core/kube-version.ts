@@ -8,7 +8,7 @@ export function parseKubeVersion(text: string): KubeVersion | undefined {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$/.exec(text.trim());
   if (!m) return undefined;
   const v: KubeVersion = { major: Number(m[1]), minor: Number(m[2]) };
-  return m[3] === undefined ? v : { ...v, patch: Number(m[3]) };
+  return m[3] === undefined ? v : { major: v.major, minor: v.minor, patch: Number(m[3]) };
 }
 
 export function formatKubeVersion(v: KubeVersion): string {

@@ -126,7 +126,7 @@ export function planModel(model: PodModel, opts: PlanOptions): Change[] {
     const needsProbe = !c.container.startupProbe;
     const brokenProbe = !!c.sidecar?.facts && edits.some((e) => e.kind !== 'set-field');
     if (off.has(rule)) continue;
-    if (needsProbe || brokenProbe) changes.push(...(needsProbe ? edits : edits.filter((e) => e.kind !== 'set-field').map((e) => ({ ...e, rule: 'probe-on-localhost-port' }))));
+    if (needsProbe || brokenProbe) changes.push(...(needsProbe ? edits : edits.filter((e) => e.kind !== 'set-field').map((e) => Object.assign({}, e, { rule: 'probe-on-localhost-port' }))));
   }
 
   // 4. Stop helpers that only ended a sidecar which is native after this plan.

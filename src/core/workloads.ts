@@ -187,7 +187,7 @@ export function findPodSites(doc: unknown, registry: WorkloadRegistry = defaultW
       const spec = getAt(doc, specPath);
       if (!isRecord(spec)) continue;
       const tplAnnotations = stringRecord(getAt(doc, [...metadataPath, 'annotations']));
-      const annotations = { ...objectAnnotations, ...tplAnnotations };
+      const annotations = Object.assign({}, objectAnnotations, tplAnnotations); // not a leading spread: docs/adr/0012
       const { lifetime, reason } = podLifetime(wk, spec, annotations);
       sites.push({
         object: ref,

@@ -76,7 +76,7 @@ function warningsOf(findings: readonly Finding[], prefix = ''): string[] {
   const out: string[] = [];
   for (const f of findings) {
     if (f.severity === 'info') continue;
-    const w = warningText({ ...f, message: prefix + f.message });
+    const w = warningText(prefix ? Object.assign({}, f, { message: prefix + f.message }) : f);
     if (!out.includes(w)) out.push(w);
     if (out.length === MAX_WARNINGS) break;
   }
@@ -112,14 +112,14 @@ const findingsOf = (model: PodModel, ctx: AnalyzeContext): readonly Finding[] =>
 
 /** The findings left once `patch` (ops under /spec/) is applied; untouched containers are shared, not copied. */
 function findingsAfter(site: PodSite, patch: readonly JsonPatchOp[], ctx: AnalyzeContext): readonly Finding[] {
-  const fixed: PodSite = { ...site, spec: applyJsonPatch({ spec: site.spec }, patch.filter((op) => op.path.startsWith('/spec/')), { copy: 'path' }).spec };
+  const fixed: PodSite = Object.assign({}, site, { spec: applyJsonPatch({ spec: site.spec }, patch.filter((op) => op.path.startsWith('/spec/')), { copy: 'path' }).spec });
   return findingsOf(buildPodModel(fixed, ctx.catalog), ctx);
 }
 
 /** The decision for one pod (its JSON as the apiserver sent it). */
 export function reviewPod(pod: Record<string, unknown>, namespace: string, opts: AdmitOptions): { outcome: Outcome; patch: JsonPatchOp[]; warnings: string[]; changes: readonly Change[]; detail?: string } {
   const metadata = isRecord(pod.metadata) ? pod.metadata : undefined;
-  const site: PodSite | undefined = findPodSites({ ...pod, apiVersion: 'v1', kind: 'Pod' }).sites[0];
+  const site: PodSite | undefined = findPodSites(Object.assign({}, pod, { apiVersion: 'v1', kind: 'Pod' })).sites[0];
   if (!site || !Array.isArray(site.spec.containers)) return { outcome: 'skipped', patch: [], warnings: [], changes: [], detail: 'no pod spec with containers' };
   const decision: Decision = decide({ namespace, podAnnotations: site.annotations, settings: opts, version: opts.version });
   if (decision.action === 'skip') return { outcome: 'skipped', patch: [], warnings: [], changes: [], detail: decision.reason };

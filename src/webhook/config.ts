@@ -49,10 +49,10 @@ function checked(o: WebhookConfigOptions) {
     throw new Error(`timeoutSeconds must be an integer from 1 to 30 (admissionregistration.k8s.io/v1 validation), got ${o.timeoutSeconds}`);
   }
   const excluded = [...new Set(['kube-system', o.namespace, ...(o.excludedNamespaces ?? [])])];
-  const clientConfig = (path: string) => ({
-    ...(o.url ? { url: o.url.replace(/\/+$/, '') + path } : { service: { name: o.service!.name, namespace: o.service!.namespace, port: o.service!.port, path } }),
-    ...(o.caBundlePem && !o.certManagerCertificate ? { caBundle: Buffer.from(o.caBundlePem).toString('base64') } : {}),
-  });
+  const clientConfig = (path: string) => Object.assign(
+    o.url ? { url: o.url.replace(/\/+$/, '') + path } : { service: { name: o.service!.name, namespace: o.service!.namespace, port: o.service!.port, path } },
+    o.caBundlePem && !o.certManagerCertificate ? { caBundle: Buffer.from(o.caBundlePem).toString('base64') } : {},
+  );
   const metadata = (name: string) => ({
     name,
     labels: { 'app.kubernetes.io/name': 'sidecarctl-webhook' },

@@ -141,7 +141,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       if (aborted) return;
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
       const opts = o.admitOptions();
-      finish(res, started, admitReviewText(text, route.warn ? { ...opts, mode: 'warn' } : opts, { validating: route.validating }));
+      finish(res, started, admitReviewText(text, route.warn ? Object.assign({}, opts, { mode: 'warn' as const }) : opts, { validating: route.validating }));
     });
   }
 

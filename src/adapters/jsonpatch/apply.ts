@@ -39,7 +39,9 @@ type Owned = Set<object> | undefined;
 
 function own(v: unknown, owned: Owned): unknown {
   if (!owned || typeof v !== 'object' || v === null || owned.has(v)) return v;
-  const copy = Array.isArray(v) ? v.slice() : { ...(v as Record<string, unknown>) };
+  // Object.assign, not `{ ...v }`: see docs/adr/0012 (a literal that starts with a spread keeps
+  // its copies, and all they point to, alive past the next young-generation GC on Node 20).
+  const copy = Array.isArray(v) ? v.slice() : Object.assign({}, v);
   owned.add(copy);
   return copy;
 }

@@ -29,7 +29,7 @@ function recognize(c: Container, v: ContainerView = containerView(c)): Recogniti
     const r = recognized(c, `image ${String(c.image)}`, {}, v);
     const stable = /^stable-(.*)$/.exec(img?.tag ?? '');
     const ver = stable ? parseVersion(stable[1]) : undefined;
-    return ver ? { ...r, version: { ...ver, raw: img!.tag! } } : r;
+    return ver ? Object.assign({}, r, { version: Object.assign({}, ver, { raw: img!.tag! }) }) : r; // docs/adr/0012
   }
   return undefined;
 }

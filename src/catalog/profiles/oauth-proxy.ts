@@ -53,11 +53,11 @@ function nativeSidecarEdits(c: Container, _r: Recognition, facts: SidecarFacts):
   const h = facts.health!;
   if (h.bind !== 'all') return { notes: ['oauth-proxy listens on loopback only; set -https-address (or -http-address=0.0.0.0:4180) so the kubelet can probe /oauth/healthz.'] };
   const { ref, add } = portForProbe(c, h.port, 'oauth-proxy');
-  return {
-    ...(add ? { addPorts: [add] } : {}),
-    ...(c.startupProbe ? {} : { startupProbe: httpProbe(h.startupPath!, ref, STARTUP_TIMING, h.scheme) }),
-    ...(c.livenessProbe ? {} : { livenessProbe: httpProbe(h.livenessPath!, ref, LIVENESS_TIMING, h.scheme) }),
-  };
+  const edits: { -readonly [K in keyof NativeSidecarEdits]: NativeSidecarEdits[K] } = {};
+  if (add) edits.addPorts = [add];
+  if (!c.startupProbe) edits.startupProbe = httpProbe(h.startupPath!, ref, STARTUP_TIMING, h.scheme);
+  if (!c.livenessProbe) edits.livenessProbe = httpProbe(h.livenessPath!, ref, LIVENESS_TIMING, h.scheme);
+  return edits;
 }
 
 export const openshiftOauthProxy: SidecarProfile = {
