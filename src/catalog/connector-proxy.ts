@@ -18,7 +18,7 @@ import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { HealthEndpoints, NativeSidecarEdits, Recognition, ServingPort, ShutdownFacts, SidecarFacts, SidecarProfile, SimulationDefaults, VersionNote } from './types';
 import { containerView, type ContainerView } from './view';
 import { imageName, parseImage } from './image';
-import { argv, basename, hasEnvFrom, parseBoolValue, parseFlags, readEnv, envNamesWithPrefix, type FlagHit, type ParsedFlags, type ProgramArgs } from './flags';
+import { hasEnvFrom, parseBoolValue, parseFlags, readEnv, envNamesWithPrefix, type FlagHit, type ParsedFlags, type ProgramArgs } from './flags';
 import { atLeast } from './version';
 import { anyProbeTargets, bindOf, httpProbe, parsePort, portForProbe, recognized } from './support';
 
@@ -160,8 +160,7 @@ export function makeConnectorProxyProfile(f: ConnectorProxyFamily): SidecarProfi
 
   function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
     if (!c || typeof c !== 'object') return undefined;
-    const words = v.argv;
-    if (words.some((w) => f.notBinaries.includes(basename(w.value)))) return undefined;
+    if (v.argvNames.some((n) => f.notBinaries.includes(n))) return undefined;
     const img = v.image;
     const byImage = imageName(img) === f.imageName;
     const program = v.program([f.binary]);

@@ -160,6 +160,8 @@ export function findProgram(c: Container, binaries: readonly string[], opts: { e
 export function programIn(a: {
   readonly container: Container;
   readonly words: readonly ArgToken[];
+  /** `basename` of each word, when the caller has them already. */
+  readonly names?: readonly string[];
   readonly shell: ShellWrapper | undefined;
   /** `shellCommands(shell.script)` ([] without a shell wrapper). */
   readonly commands: readonly (readonly string[])[];
@@ -169,12 +171,13 @@ export function programIn(a: {
   const { words, binaries } = a;
   const sh = a.shell;
   if (!sh) {
+    const names = a.names ?? words.map((w) => basename(w.value));
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
-      if (binaries.includes(basename(w.value))) {
+      if (binaries.includes(names[i]!)) {
         // Only the program position counts: the first word, or after pass-through wrappers.
         let atProgram = true;
-        for (let j = 0; j < i && atProgram; j++) { const b = basename(words[j]!.value); atProgram = PASS_THROUGH.has(b) || b.startsWith('-'); }
+        for (let j = 0; j < i && atProgram; j++) { const b = names[j]!; atProgram = PASS_THROUGH.has(b) || b.startsWith('-'); }
         if (atProgram) return { tokens: words.slice(i + 1), editable: true, via: 'command', binary: w.value };
       }
     }

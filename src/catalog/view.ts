@@ -5,7 +5,7 @@
 // docs/adr/0009-lint-reads-data-from-the-cst.md). Pure: the view reads the container object it was
 // made for and nothing else; it belongs to one recognition call and is not kept.
 import type { Container } from 'kubernetes-types/core/v1';
-import { argv, programIn, shellCommands, shellWrapper, type ArgToken, type ProgramArgs, type ShellWrapper } from './flags';
+import { argv, basename, programIn, shellCommands, shellWrapper, type ArgToken, type ProgramArgs, type ShellWrapper } from './flags';
 import { imageName, parseImage, type ImageRef } from './image';
 
 export interface ContainerView {
@@ -16,6 +16,8 @@ export interface ContainerView {
   readonly imageName: string;
   /** `argv(container)`. */
   readonly argv: readonly ArgToken[];
+  /** `basename` of each argv word: every profile looks for its binary among them. */
+  readonly argvNames: readonly string[];
   /** `shellWrapper(container)`. */
   readonly shell: ShellWrapper | undefined;
   /** `shellCommands(shell.script)`, or [] without a shell wrapper. */
@@ -28,12 +30,14 @@ export interface ContainerView {
 class View implements ContainerView {
   private imageRef: { v: ImageRef | undefined } | undefined;
   private words: ArgToken[] | undefined;
+  private names: string[] | undefined;
   private wrapper: { v: ShellWrapper | undefined } | undefined;
   private commands: string[][] | undefined;
   constructor(readonly container: Container) {}
   get image(): ImageRef | undefined { return (this.imageRef ??= { v: parseImage(this.container.image) }).v; }
   get imageName(): string { return imageName(this.image); }
   get argv(): readonly ArgToken[] { return (this.words ??= argv(this.container)); }
+  get argvNames(): readonly string[] { return (this.names ??= this.argv.map((w) => basename(w.value))); }
   get shell(): ShellWrapper | undefined { return (this.wrapper ??= { v: shellWrapper(this.container, this.argv) }).v; }
   get shellCommands(): readonly (readonly string[])[] {
     if (!this.commands) { const sh = this.shell; this.commands = sh ? shellCommands(sh.script) : []; }
@@ -41,7 +45,7 @@ class View implements ContainerView {
   }
   program(binaries: readonly string[], opts: { readonly entrypoint?: boolean } = {}): ProgramArgs | undefined {
     // not remembered: with argv and the shell commands at hand, the lookup is a short loop
-    return programIn({ container: this.container, words: this.argv, shell: this.shell, commands: this.shellCommands, binaries, entrypoint: !!opts.entrypoint });
+    return programIn({ container: this.container, words: this.argv, names: this.argvNames, shell: this.shell, commands: this.shellCommands, binaries, entrypoint: !!opts.entrypoint });
   }
 }
 

@@ -86,12 +86,11 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
     send(res, r.status, r.status === 200 ? r.body : `${r.body}\n`, r.status === 200 ? 'application/json' : 'text/plain; charset=utf-8');
     const seconds = (o.monotonicMs() - started) / 1000;
     o.metrics.observe(r.outcome, seconds);
-    const quiet = r.outcome !== 'error' && r.outcome !== 'bad-request' && r.outcome !== 'patched' && r.outcome !== 'reaper';
-    if (quiet && o.logger.isLevelEnabled && !o.logger.isLevelEnabled('debug')) return;
+    const level = r.outcome === 'error' || r.outcome === 'bad-request' ? 'warn' : r.outcome === 'patched' || r.outcome === 'reaper' ? 'info' : 'debug';
+    // Build the log fields only when the line will be written (a patched review at --log-level=warn is not).
+    if (o.logger.isLevelEnabled && !o.logger.isLevelEnabled(level)) return;
     const fields = { uid: r.uid, outcome: r.outcome, ms: Math.round(seconds * 1e5) / 100, ...(r.changes.length ? { changes: r.changes.map((c) => `${c.kind}:${c.container}`) } : {}), ...(r.warnings.length ? { warnings: r.warnings.length } : {}), ...(r.detail ? { detail: r.detail } : {}) };
-    if (r.outcome === 'error' || r.outcome === 'bad-request') o.logger.warn(fields, 'admission review');
-    else if (r.outcome === 'patched' || r.outcome === 'reaper') o.logger.info(fields, 'admission review');
-    else o.logger.debug(fields, 'admission review');
+    o.logger[level](fields, 'admission review');
   }
 
   function handle(req: IncomingMessage, res: ServerResponse) {

@@ -12,7 +12,7 @@ import type { Container, EnvVar } from 'kubernetes-types/core/v1';
 import type { NativeSidecarEdits, Recognition, ServingPort, SidecarFacts, SidecarProfile } from '../types';
 import { containerView, type ContainerView } from '../view';
 import { imageName } from '../image';
-import { argv, basename, findProgram, parseFlags, readEnv, type ParsedFlags, type ProgramArgs } from '../flags';
+import { findProgram, parseFlags, readEnv, type ParsedFlags, type ProgramArgs } from '../flags';
 import { atLeast } from '../version';
 import { anyProbeTargets, bindOf, httpProbe, parsePort, portForProbe, recognized, splitHostPort } from '../support';
 
@@ -36,7 +36,7 @@ function read(c: Container): { program: ProgramArgs; flags: ParsedFlags } | unde
 
 function recognize(c: Container, v: ContainerView = containerView(c)): Recognition | undefined {
   if (!c || typeof c !== 'object') return undefined;
-  if (v.argv.some((w) => basename(w.value) === 'cloud-sql-proxy')) return undefined;
+  if (v.argvNames.includes('cloud-sql-proxy')) return undefined;
   const byImage = v.imageName === 'gce-proxy';
   const program = v.program([BINARY]);
   if (!byImage && !program) return undefined;
