@@ -15,9 +15,22 @@ type Op = { op: string; path: string; from?: string; value?: unknown };
 function parsePointer(p: string): string[] {
   if (p === '') return [];
   if (!p.startsWith('/')) throw new JsonPatchError(`invalid JSON pointer "${p}"`);
-  const tokens = p.slice(1).split('/');
-  // Unescape only tokens that hold an escape (RFC 6901 §4: `~1` first, then `~0`).
-  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.includes('~')) tokens[i] = tokens[i]!.replace(/~1/g, '/').replace(/~0/g, '~');
+  // One scan instead of slice + split + a search per token: a pointer is parsed for every
+  // operation, and split was a third of applying a patch.
+  const tokens: string[] = [];
+  let start = 1;
+  let escaped = false;
+  for (let i = 1; i <= p.length; i++) {
+    const ch = i < p.length ? p.charCodeAt(i) : 47;
+    if (ch === 126) escaped = true; // '~'
+    else if (ch === 47) { // '/'
+      const t = p.slice(start, i);
+      // RFC 6901 §4: `~1` first, then `~0`.
+      tokens.push(escaped ? t.replace(/~1/g, '/').replace(/~0/g, '~') : t);
+      start = i + 1;
+      escaped = false;
+    }
+  }
   return tokens;
 }
 

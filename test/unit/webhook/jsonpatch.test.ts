@@ -79,3 +79,16 @@ test('RFC 6901/6902: escaping, test failures and index errors', () => {
   assert.throws(() => applyJsonPatch(doc, [{ op: 'replace', path: '/b', value: 0 }]), /does not exist/);
   assert.throws(() => applyJsonPatch(doc, [{ op: 'move', from: '/a', path: '/a/0' }]), /into itself/);
 });
+
+test('property: any object keys (empty, "/", "~", "~01") survive toPointer and the applier\'s pointer reading', () => {
+  const key = fc.string({ unit: fc.constantFrom('a', '/', '~', '0', '1', '') , maxLength: 6 });
+  fc.assert(fc.property(key, key, key, (k1, k2, other) => {
+    fc.pre(k2 !== other);
+    const doc = { [k1]: { [k2]: 1, [other]: 2 } };
+    const path = toPointer([k1, k2]);
+    applyJsonPatch(doc, [{ op: 'test', path, value: 1 }]);
+    // exactly that key goes, in both copy modes
+    for (const copy of ['deep', 'path'] as const) assert.deepEqual(applyJsonPatch(doc, [{ op: 'remove', path }], { copy }), { [k1]: { [other]: 2 } });
+    assert.deepEqual(doc, { [k1]: { [k2]: 1, [other]: 2 } }, 'the input is not changed');
+  }), { numRuns: 2000 });
+});
