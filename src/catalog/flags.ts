@@ -165,6 +165,8 @@ export function programIn(a: {
   readonly shell: ShellWrapper | undefined;
   /** `shellCommands(shell.script)` ([] without a shell wrapper). */
   readonly commands: readonly (readonly string[])[];
+  /** `commandPrograms(commands)`, when the caller has them already. */
+  readonly programs?: readonly CommandProgram[];
   readonly binaries: readonly string[];
   readonly entrypoint: boolean;
 }): ProgramArgs | undefined {
@@ -185,21 +187,36 @@ export function programIn(a: {
     if (!hasCommand && a.entrypoint) return { tokens: words.slice(), editable: true, via: 'entrypoint' };
     return undefined;
   }
-  for (const cmd of a.commands) {
-    let k = 0;
-    while (k < cmd.length && (PASS_THROUGH.has(basename(cmd[k]!)) || ASSIGNMENT.test(cmd[k]!))) k++;
-    const prog = cmd[k];
-    if (prog !== undefined && binaries.includes(basename(prog))) {
+  const programs = a.programs ?? commandPrograms(a.commands);
+  for (let i = 0; i < programs.length; i++) {
+    const p = programs[i]!;
+    if (p.name !== undefined && binaries.includes(p.name)) {
+      const cmd = a.commands[i]!;
       return {
-        tokens: cmd.slice(k + 1).map((value) => ({ value, index: -1, inCommand: false })),
+        tokens: cmd.slice(p.index + 1).map((value) => ({ value, index: -1, inCommand: false })),
         editable: false,
         via: 'shell',
-        binary: prog,
+        binary: cmd[p.index]!,
         shell: sh,
       };
     }
   }
   return undefined;
+}
+
+/** Where the program of a shell command is (after `exec`, `env`, `VAR=value`…) and its basename;
+ *  `name` is undefined when the command has no program word. */
+export interface CommandProgram {
+  readonly index: number;
+  readonly name: string | undefined;
+}
+
+export function commandPrograms(commands: readonly (readonly string[])[]): CommandProgram[] {
+  return commands.map((cmd) => {
+    let k = 0;
+    while (k < cmd.length && (PASS_THROUGH.has(basename(cmd[k]!)) || ASSIGNMENT.test(cmd[k]!))) k++;
+    return { index: k, name: k < cmd.length ? basename(cmd[k]!) : undefined };
+  });
 }
 
 export interface FlagSpec {

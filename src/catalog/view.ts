@@ -5,7 +5,7 @@
 // docs/adr/0009-lint-reads-data-from-the-cst.md). Pure: the view reads the container object it was
 // made for and nothing else; it belongs to one recognition call and is not kept.
 import type { Container } from 'kubernetes-types/core/v1';
-import { argv, basename, programIn, shellCommands, shellWrapper, type ArgToken, type ProgramArgs, type ShellWrapper } from './flags';
+import { argv, basename, commandPrograms, programIn, type CommandProgram, shellCommands, shellWrapper, type ArgToken, type ProgramArgs, type ShellWrapper } from './flags';
 import { imageName, parseImage, type ImageRef } from './image';
 
 export interface ContainerView {
@@ -33,6 +33,7 @@ class View implements ContainerView {
   private names: string[] | undefined;
   private wrapper: { v: ShellWrapper | undefined } | undefined;
   private commands: string[][] | undefined;
+  private programs: CommandProgram[] | undefined;
   constructor(readonly container: Container) {}
   get image(): ImageRef | undefined { return (this.imageRef ??= { v: parseImage(this.container.image) }).v; }
   get imageName(): string { return imageName(this.image); }
@@ -45,7 +46,10 @@ class View implements ContainerView {
   }
   program(binaries: readonly string[], opts: { readonly entrypoint?: boolean } = {}): ProgramArgs | undefined {
     // not remembered: with argv and the shell commands at hand, the lookup is a short loop
-    return programIn({ container: this.container, words: this.argv, names: this.argvNames, shell: this.shell, commands: this.shellCommands, binaries, entrypoint: !!opts.entrypoint });
+    const shell = this.shell;
+    const commands = this.shellCommands;
+    if (shell) this.programs ??= commandPrograms(commands);
+    return programIn({ container: this.container, words: this.argv, names: this.argvNames, shell, commands, programs: this.programs, binaries, entrypoint: !!opts.entrypoint });
   }
 }
 
