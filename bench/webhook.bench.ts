@@ -152,7 +152,7 @@ const pool = () => new Agent({ keepAlive: true, maxSockets: 64, ca: pki.caCert }
  * Open loop: requests start on schedule whatever the answers do, so a stalled server still gets
  * (and queues) the requests due meanwhile. Latency is counted from the moment each request is
  * written (`lat`), and also from its scheduled time (`sched`). Node's timers fire on a
- * millisecond clock, so this generator sends 0.5–0.8 ms late at the median and ~1.3 ms at p99
+ * millisecond clock, so this generator sends 0.5–0.8 ms late at the median and 1.1–1.7 ms at p99
  * (`late`): counted from the schedule, that lateness of the generator itself was most of the
  * bare server's p99. The apiserver has no such delay: it calls the webhook when it has a pod.
  */
