@@ -5,7 +5,6 @@
 import type { Container } from 'kubernetes-types/core/v1';
 import { isShellProgram } from '../catalog/flags';
 
-
 export interface Entrypoint {
   /** The words as the kubelet passes them (command then args). */
   readonly argv: readonly string[];

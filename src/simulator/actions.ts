@@ -12,7 +12,6 @@ export type CommandEffect =
   | { readonly kind: 'fail'; readonly code: number } // false, exit N
   | { readonly kind: 'sleep'; readonly ms: DurationMs }; // sleep N: takes N s, then passes
 
-
 export function commandEffect(command: readonly string[] | undefined): CommandEffect {
   if (!command || command.length === 0) return { kind: 'serving' };
   let script = command.join(' ');

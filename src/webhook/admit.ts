@@ -68,8 +68,7 @@ function respond(uid: string, outcome: Outcome, patch: readonly JsonPatchOp[], w
 }
 
 export function warningText(f: Finding): string {
-  const text = `sidecarctl ${f.rule}: ${f.message}`.replace(/[\r\n\t]+/g, ' ');
-  return text.length <= MAX_WARNING_CHARS ? text : text.slice(0, MAX_WARNING_CHARS - 1) + '…';
+  return clip(`sidecarctl ${f.rule}: ${f.message}`.replace(/[\r\n\t]+/g, ' '));
 }
 
 function warningsOf(findings: readonly Finding[], prefix = ''): string[] {
@@ -201,6 +200,7 @@ function getName(obj: Record<string, unknown>): string {
   return typeof md.name === 'string' ? md.name : typeof md.generateName === 'string' ? `${md.generateName}*` : '?';
 }
 
+/** A warning cut to what the apiserver keeps (MAX_WARNING_CHARS), marked with an ellipsis. */
 function clip(text: string): string {
   return text.length <= MAX_WARNING_CHARS ? text : text.slice(0, MAX_WARNING_CHARS - 1) + '…';
 }
