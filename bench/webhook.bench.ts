@@ -290,8 +290,9 @@ async function apiserverBench(webhookUrl: string) {
       req.end(payload);
     });
     const must = async (method: string, path: string, body?: unknown) => { const r = await call(method, path, body); if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text.slice(0, 300)}`); return r; };
-    // bench-floor is opted out of ours and selected by the floor's configuration instead
-    for (const [ns, label] of [['bench-on', 'enabled'], ['bench-off', 'disabled'], ['bench-floor', 'disabled']] as const) {
+    // bench-floor and bench-nocel are opted out of the default configuration; each is selected by
+    // a configuration of its own
+    for (const [ns, label] of [['bench-on', 'enabled'], ['bench-off', 'disabled'], ['bench-floor', 'disabled'], ['bench-nocel', 'disabled']] as const) {
       await must('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'sidecarctl.dev/webhook': label, 'bench.sidecarctl.dev/side': ns } } });
       // no controller-manager here: the default service account is ours to create
       await must('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
@@ -309,17 +310,22 @@ async function apiserverBench(webhookUrl: string) {
     const floorCfg = webhookConfiguration({ name: 'bench-floor', namespace: 'sidecarctl-system', url: floor.url, caBundlePem: pki.caCert }) as { webhooks: Array<Record<string, unknown>> };
     floorCfg.webhooks = floorCfg.webhooks.slice(0, 1).map((w) => Object.assign({}, w, { name: 'floor.bench.sidecarctl.dev', namespaceSelector: { matchLabels: { 'bench.sidecarctl.dev/side': 'bench-floor' } } }));
     await must('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', floorCfg);
+    // Ours again, as `webhook config --no-namespace-match-conditions` registers it: no CEL before the call.
+    const noCelCfg = webhookConfiguration({ name: 'bench-nocel', namespace: 'sidecarctl-system', url: webhookUrl, caBundlePem: pki.caCert, namespaceMatchConditions: false }) as { webhooks: Array<Record<string, unknown>> };
+    noCelCfg.webhooks = noCelCfg.webhooks.slice(0, 1).map((w) => Object.assign({}, w, { name: 'nocel.bench.sidecarctl.dev', namespaceSelector: { matchLabels: { 'bench.sidecarctl.dev/side': 'bench-nocel' } } }));
+    await must('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', noCelCfg);
     // wait until the apiserver's informer has the configuration: a create comes back patched
     const deadline = Date.now() + 30_000;
     for (let i = 0; ; i++) {
       const r = await must('POST', '/api/v1/namespaces/bench-on/pods?dryRun=All', podBody(`warm-${i}`));
       const f = await must('POST', '/api/v1/namespaces/bench-floor/pods?dryRun=All', podBody(`warm-${i}`));
-      if (JSON.parse(r.text).spec.initContainers && JSON.parse(f.text).spec.initContainers) break;
+      const n = await must('POST', '/api/v1/namespaces/bench-nocel/pods?dryRun=All', podBody(`warm-${i}`));
+      if ([r, f, n].every((x) => JSON.parse(x.text).spec.initContainers)) break;
       if (Date.now() > deadline) throw new Error('webhook configuration not in effect after 30 s');
       await new Promise((r) => setTimeout(r, 200));
     }
-    const sides = ['bench-off', 'bench-floor', 'bench-on'] as const;
-    const times: Record<string, number[]> = { 'bench-on': [], 'bench-off': [], 'bench-floor': [] };
+    const sides = ['bench-off', 'bench-floor', 'bench-on', 'bench-nocel'] as const;
+    const times: Record<string, number[]> = { 'bench-on': [], 'bench-off': [], 'bench-floor': [], 'bench-nocel': [] };
     const histogramBefore = patchedBuckets(await fetchMetrics(webhookUrl));
     for (let i = 0; i < 20; i++) for (const ns of sides) await must('POST', `/api/v1/namespaces/${ns}/pods`, podBody(`w-${i}`));
     for (let i = 0; i < N; i++) {
@@ -331,14 +337,16 @@ async function apiserverBench(webhookUrl: string) {
         if (i === 0 && ns !== 'bench-off' && !JSON.parse(r.text).spec.initContainers) throw new Error(`pod in ${ns} was not patched`);
       }
     }
-    const [off, fl, on] = sides.map((ns) => times[ns]!.sort((a, b) => a - b)) as [number[], number[], number[]];
+    const [off, fl, on, noCel] = sides.map((ns) => times[ns]!.sort((a, b) => a - b)) as [number[], number[], number[], number[]];
     const row = (a: number[]) => `p50 ${ms(pct(a, 50))}  p90 ${ms(pct(a, 90))}  p99 ${ms(pct(a, 99))}`;
     const added = (a: number[], b: number[]) => `p50 ${ms(pct(a, 50) - pct(b, 50))}, p99 ${ms(pct(a, 99) - pct(b, 99))}`;
     console.log(`\npod create through kube-apiserver ${VERSIONS.kubernetes} (own instance, etcd 3.4, keep-alive client), ${N} creates each, interleaved:`);
     console.log(`  without webhook (namespace opted out):                   ${row(off)}`);
     console.log(`  floor: a webhook answering at once with the same patch: ${row(fl)}`);
     console.log(`  with sidecarctl webhook (pod patched: native sidecar):   ${row(on)}`);
+    console.log(`  sidecarctl, --no-namespace-match-conditions (no CEL):   ${row(noCel)}`);
     console.log(`  → added by sidecarctl: ${added(on, off)} (target ≤ 5 ms at p99); by the floor: ${added(fl, off)}; sidecarctl over the floor: ${added(on, fl)}`);
+    console.log(`  → added by sidecarctl without CEL: ${added(noCel, off)}; CEL matchConditions cost a pod that is sent anyway: ${added(on, noCel)}`);
     // How much of that the webhook itself took (request start → response end, as it measures it);
     // the rest is the apiserver's: calling out, applying the patch, validating and storing a larger pod.
     console.log(`    the webhook's own time for these creates: ${histogramText(patchedBuckets(await fetchMetrics(webhookUrl)), histogramBefore)}`);

@@ -29,6 +29,17 @@ export interface WebhookConfigOptions {
   readonly timeoutSeconds?: number;
   readonly failurePolicy?: 'Ignore' | 'Fail';
   readonly excludedNamespaces?: readonly string[];
+  /**
+   * matchConditions on the two namespace entries (default true). With false, every pod create in
+   * an opted-in namespace is sent to the webhook, which applies the same two rules itself
+   * (policy.ts: an opt-out annotation wins; a pod with nothing to fix comes back unchanged). For
+   * any matchCondition the apiserver first converts the whole pod to unstructured (
+   * k8s.io/apiserver pkg/admission/plugin/cel/activation.go newActivation), which costs a pod it
+   * calls us for about 0.3 ms at the median (docs/webhook.md, Speed): a saving where nearly every
+   * pod has several containers (a mesh), a loss where many have one. The pod-annotation entry
+   * keeps its conditions, which are its opt-in.
+   */
+  readonly namespaceMatchConditions?: boolean;
 }
 
 const OPTED_OUT_VALUES = "['disabled', 'false', 'off']";
@@ -104,6 +115,7 @@ export function webhookConfiguration(o: WebhookConfigOptions): Record<string, un
     matchPolicy: 'Equivalent',
     rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
   };
+  const nsConditions = o.namespaceMatchConditions === false ? {} : { matchConditions: [MATCH_CONDITIONS.notOptedOut, MATCH_CONDITIONS.hasCandidates] };
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -111,10 +123,10 @@ export function webhookConfiguration(o: WebhookConfigOptions): Record<string, un
     webhooks: [
       { name: 'namespaces.webhook.sidecarctl.dev', clientConfig: clientConfig('/mutate'), ...common,
         namespaceSelector: { matchExpressions: [{ key: OPT_KEY, operator: 'In', values: ['enabled'] }, notExcluded] },
-        matchConditions: [MATCH_CONDITIONS.notOptedOut, MATCH_CONDITIONS.hasCandidates] },
+        ...nsConditions },
       { name: 'warn-namespaces.webhook.sidecarctl.dev', clientConfig: clientConfig('/mutate/warn'), ...common,
         namespaceSelector: { matchExpressions: [{ key: OPT_KEY, operator: 'In', values: ['warn'] }, notExcluded] },
-        matchConditions: [MATCH_CONDITIONS.notOptedOut, MATCH_CONDITIONS.hasCandidates] },
+        ...nsConditions },
       { name: 'pods.webhook.sidecarctl.dev', clientConfig: clientConfig('/mutate'), ...common,
         namespaceSelector: { matchExpressions: [{ key: OPT_KEY, operator: 'DoesNotExist' }, notExcluded] },
         matchConditions: [MATCH_CONDITIONS.podOptedIn, MATCH_CONDITIONS.hasCandidates] },

@@ -172,9 +172,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--timeout <seconds>', 'timeoutSeconds (1-30)', '3')
     .option('--failure-policy <policy>', 'Ignore (fail open) or Fail', 'Ignore')
     .option('--exclude-namespace <ns>', 'another namespace never sent to the webhook (repeatable)', repeat)
+    .option('--no-namespace-match-conditions', 'in opted-in namespaces, send every pod instead of skipping single-container and opted-out pods in CEL (cheaper where nearly every pod has several containers, e.g. a mesh)')
     .option('--apply', 'create or update it in the cluster instead of printing it')
     .option('--kubeconfig <file>', 'kubeconfig for --apply')
-    .action(async (f: { name: string; url?: string; service?: string; namespace: string; servicePort: string; caFile?: string; certManager?: string; timeout: string; failurePolicy: string; excludeNamespace?: string[]; apply?: boolean; kubeconfig?: string }) => {
+    .action(async (f: { name: string; url?: string; service?: string; namespace: string; servicePort: string; caFile?: string; certManager?: string; timeout: string; failurePolicy: string; excludeNamespace?: string[]; namespaceMatchConditions: boolean; apply?: boolean; kubeconfig?: string }) => {
       if (!f.url === !f.service) throw new CliError('give either --url or --service');
       if (!f.caFile === !f.certManager) throw new CliError('give either --ca-file or --cert-manager');
       if (f.certManager && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(f.certManager)) throw new CliError(`--cert-manager: "${f.certManager}" must be <namespace>/<certificate>`);
@@ -193,6 +194,7 @@ export function register(program: Command, ctx: CliContext): void {
           ...(f.url ? { url: f.url } : { service: { name: f.service!, namespace: f.namespace, port: intFlag(f.servicePort, '--service-port', 1, 65535) } }),
           ...(caBundlePem ? { caBundlePem } : {}), ...(f.certManager ? { certManagerCertificate: f.certManager } : {}),
           timeoutSeconds: intFlag(f.timeout, '--timeout', 1, 30), failurePolicy: f.failurePolicy as 'Ignore' | 'Fail', ...(f.excludeNamespace ? { excludedNamespaces: f.excludeNamespace } : {}),
+          namespaceMatchConditions: f.namespaceMatchConditions,
         };
         cfg = webhookConfiguration(cfgOpts);
         workloads = workloadWarningsConfiguration(cfgOpts);

@@ -47,6 +47,10 @@ test('webhook configuration: fail open, small timeout, Pod CREATE only, never ku
   const cm = webhookConfiguration({ name: 'w', namespace: 'sys', service: { name: 's', namespace: 'sys', port: 443 }, certManagerCertificate: 'sys/cert' }) as any;
   assert.equal(cm.metadata.annotations['cert-manager.io/inject-ca-from'], 'sys/cert');
   assert.ok(cm.webhooks.every((w: any) => w.clientConfig.caBundle === undefined && w.clientConfig.service.name === 's'));
+  // Without the namespace entries' conditions the pod-annotation entry keeps its own: they are its opt-in.
+  const noCel = webhookConfiguration({ name: 'w', namespace: 'sys', url: 'https://127.0.0.1:9443', caBundlePem: 'PEM', namespaceMatchConditions: false }) as any;
+  assert.deepEqual(noCel.webhooks.map((w: any) => [w.name, w.matchConditions?.map((m: any) => m.name)]), [
+    ['namespaces.webhook.sidecarctl.dev', undefined], ['warn-namespaces.webhook.sidecarctl.dev', undefined], ['pods.webhook.sidecarctl.dev', ['pod-opted-in', 'has-sidecar-candidates']]]);
   assert.throws(() => webhookConfiguration({ name: 'w', namespace: 's' }), /either a URL or a Service/);
   assert.throws(() => webhookConfiguration({ name: 'w', namespace: 's', url: 'https://x', timeoutSeconds: 31 }), /from 1 to 30/);
 });
@@ -72,6 +76,11 @@ test('CLI: certs writes a usable pair (keys private); config prints YAML; bad fl
   assert.ok(vdoc.webhooks.every((w: any) => w.rules.every((r: any) => !r.resources.includes('pods'))), 'workload warnings never see pods');
   assert.equal(Buffer.from(doc.webhooks[0].clientConfig.caBundle, 'base64').toString(), readFileSync(join(dir, 'ca.crt'), 'utf8'));
   assert.doesNotMatch(cfg.stdout, /&a\d|\*a\d/, 'no YAML anchors');
+  assert.ok(doc.webhooks.every((w: any) => w.matchConditions.length === 2), 'matchConditions on every entry by default');
+  const noCel = await cli(['webhook', 'config', '--service', 'hook', '--namespace', 'sys', '--ca-file', join(dir, 'ca.crt'), '--no-namespace-match-conditions']);
+  assert.equal(noCel.code, 0, noCel.stderr);
+  const [noCelDoc] = parseAllDocuments(noCel.stdout).map((d) => d.toJS());
+  assert.deepEqual(noCelDoc.webhooks.map((w: any) => w.matchConditions?.map((m: any) => m.name)), [undefined, undefined, ['pod-opted-in', 'has-sidecar-candidates']]);
   writeFileSync(join(dir, 'junk.pem'), 'hello');
   for (const [args, msg] of [
     [['webhook', 'config', '--ca-file', join(dir, 'ca.crt')], /either --url or --service/],

@@ -55,6 +55,13 @@ test('the chart\'s webhook configuration is the CLI\'s; its generated certificat
   assert.equal(dep.spec.template.spec.containers[0].resources.limits.cpu, undefined, 'no CPU limit');
 });
 
+test('webhook.namespaceMatchConditions=false renders what --no-namespace-match-conditions prints', { skip }, () => {
+  const [cfg] = byKind(render('webhook.namespaceMatchConditions=false'), 'MutatingWebhookConfiguration');
+  const expected = webhookConfiguration({ name: 'rel-sidecarctl-webhook', namespace: 'hooks', service: { name: 'rel-sidecarctl-webhook', namespace: 'hooks', port: 443 }, caBundlePem: 'x', namespaceMatchConditions: false }) as any;
+  assert.deepEqual(JSON.parse(JSON.stringify(stripCa(cfg.webhooks))), JSON.parse(JSON.stringify(stripCa(expected.webhooks))));
+  assert.equal(cfg.webhooks.filter((w: any) => w.matchConditions).length, 1);
+});
+
 test('the Deployment passes only flags `webhook serve` knows', { skip }, async () => {
   const [dep] = byKind(render('webhook.kubeVersion=1.30', 'webhook.reaperFallback=false', 'webhook.excludeNamespaces={a,b}'), 'Deployment');
   const args: string[] = dep.spec.template.spec.containers[0].args;
