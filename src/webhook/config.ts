@@ -34,7 +34,7 @@ export interface WebhookConfigOptions {
    * an opted-in namespace is sent to the webhook, which applies the same two rules itself
    * (policy.ts: an opt-out annotation wins; a pod with nothing to fix comes back unchanged).
    * For any matchCondition the apiserver first converts the whole pod to unstructured
-   * (k8s.io/apiserver pkg/admission/plugin/cel/activation.go, newActivation): about 0.35 ms at
+   * (k8s.io/apiserver pkg/admission/plugin/cel/activation.go, newActivation): 0.35–0.45 ms at
    * the median for a pod it calls us for anyway (docs/webhook.md, Speed). A saving where nearly
    * every pod has several containers (a mesh), a loss where many have one. The pod-annotation
    * entry keeps its conditions, which are its opt-in.
