@@ -308,13 +308,15 @@ async function apiserverBench(webhookUrl: string) {
     const ourPatch = admitReviewText(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'floor', operation: 'CREATE', namespace: 'bench-floor', kind: { group: '', version: 'v1', kind: 'Pod' }, object: podBody('floor') } }), opts).patch;
     if (!ourPatch.length) throw new Error('the bench pod needs a patch');
     const floor = await startServer(['-e', PATCH_FLOOR, join(dir, 'tls.crt'), join(dir, 'tls.key'), Buffer.from(JSON.stringify(ourPatch)).toString('base64')]);
-    const floorCfg = webhookConfiguration({ name: 'bench-floor', namespace: 'sidecarctl-system', url: floor.url, caBundlePem: pki.caCert }) as { webhooks: Array<Record<string, unknown>> };
-    floorCfg.webhooks = floorCfg.webhooks.slice(0, 1).map((w) => Object.assign({}, w, { name: 'floor.bench.sidecarctl.dev', namespaceSelector: { matchLabels: { 'bench.sidecarctl.dev/side': 'bench-floor' } } }));
-    await must('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', floorCfg);
+    // The configuration's first entry (`namespaces.`, as for bench-on), selecting only the given namespace.
+    const registerFor = async (side: string, o: { url: string; namespaceMatchConditions?: boolean }) => {
+      const c = webhookConfiguration({ name: side, namespace: 'sidecarctl-system', caBundlePem: pki.caCert, ...o }) as { webhooks: Array<Record<string, unknown>> };
+      c.webhooks = c.webhooks.slice(0, 1).map((w) => Object.assign({}, w, { name: `${side}.bench.sidecarctl.dev`, namespaceSelector: { matchLabels: { 'bench.sidecarctl.dev/side': side } } }));
+      await must('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', c);
+    };
+    await registerFor('bench-floor', { url: floor.url });
     // Ours again, as `webhook config --no-namespace-match-conditions` registers it: no CEL before the call.
-    const noCelCfg = webhookConfiguration({ name: 'bench-nocel', namespace: 'sidecarctl-system', url: webhookUrl, caBundlePem: pki.caCert, namespaceMatchConditions: false }) as { webhooks: Array<Record<string, unknown>> };
-    noCelCfg.webhooks = noCelCfg.webhooks.slice(0, 1).map((w) => Object.assign({}, w, { name: 'nocel.bench.sidecarctl.dev', namespaceSelector: { matchLabels: { 'bench.sidecarctl.dev/side': 'bench-nocel' } } }));
-    await must('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', noCelCfg);
+    await registerFor('bench-nocel', { url: webhookUrl, namespaceMatchConditions: false });
     // wait until the apiserver's informer has the configuration: a create comes back patched
     const deadline = Date.now() + 30_000;
     for (let i = 0; ; i++) {
