@@ -19,7 +19,7 @@ import { admitReviewText, type AdmitOptions } from '../src/webhook/admit';
 import { generateWebhookPki } from '../src/webhook/certs';
 import { webhookConfiguration } from '../src/webhook/config';
 import { harnessPaths, VERSIONS } from '../src/harness/paths';
-import { pairedQuantileDiffInterval } from './stats';
+import { pairedQuantileDiffInterval, quantileOfSorted } from './stats';
 
 const REPO = harnessPaths().repo;
 const RATES = (process.env.BENCH_WEBHOOK_RATES ?? '200,1000').split(',').map(Number);
@@ -57,7 +57,7 @@ const SIZES = [{ env: 40 }, { env: 140 }, { env: 250 }].map((s) => ({ ...s, bodi
 const MIXED = SIZES.flatMap((s) => s.bodies);
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
-const pct = (sorted: number[], p: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+const pct = quantileOfSorted;
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 // ---- 1. the handler alone ----------------------------------------------------------------------

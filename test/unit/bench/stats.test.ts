@@ -1,7 +1,7 @@
 // The bootstrap interval the webhook bench prints beside each difference of two p99s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairedQuantileDiffInterval } from '../../../bench/stats';
+import { pairedQuantileDiffInterval, quantileOfSorted } from '../../../bench/stats';
 
 const sample = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 // a fixed, irregular sample (no PRNG needed): a heavy tail every 37th value
@@ -32,4 +32,13 @@ test('noise around a shift: the interval contains the shift, widens with the noi
 test('deterministic: the same samples give the same interval', () => {
   const a = base.map((x, i) => x + (i % 11) / 10);
   assert.deepEqual(pairedQuantileDiffInterval(a, base, 99), pairedQuantileDiffInterval(a, base, 99));
+});
+
+test('quantileOfSorted: the element at floor(p/100 · n), clamped; NaN for no samples', () => {
+  const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  assert.equal(quantileOfSorted(xs, 50), 6);
+  assert.equal(quantileOfSorted(xs, 99), 10);
+  assert.equal(quantileOfSorted(xs, 100), 10);
+  assert.equal(quantileOfSorted(xs, 0), 1);
+  assert.ok(Number.isNaN(quantileOfSorted([], 99)));
 });
