@@ -17,7 +17,8 @@ import { harnessPaths, VERSIONS } from '../src/harness/paths';
 import { startApiserverOnly } from '../src/harness/apiserver-only';
 import { KubeClient, waitFor } from '../src/harness/kube';
 import { startReaper, chartNodeOptions } from '../test/e2e/fixtures/reaper/support';
-import { syntheticPod, runningStatus, mainDoneStatus, patchStatus, pool, quitRecorder, ipFor, percentile, rssOf } from '../test/e2e/fixtures/reaper/synthetic';
+import { syntheticPod, runningStatus, mainDoneStatus, patchStatus, pool, quitRecorder, ipFor, rssOf } from '../test/e2e/fixtures/reaper/synthetic';
+import { quantileOfSorted as percentile } from './stats';
 
 const PODS = Number(process.env.BENCH_REAPER_PODS ?? 10_000);
 const SAMPLE = Number(process.env.BENCH_REAPER_SAMPLE ?? 1000);
