@@ -4,26 +4,18 @@
 // (pino, prom-client) is bundled too, but split into chunks under dist/chunks/ that the entry
 // imports lazily: `lint` never reads them, and `webhook`/`reaper` load two files instead of
 // ≈100 node_modules files, which costs ≈7 MiB less RSS (ADR 0011).
-// @kubernetes/client-node stays external: only a few of its modules are imported, lazily.
 import { build } from 'esbuild';
 import { mkdir, rm } from 'node:fs/promises';
+import { bundleOptions } from './bundle-options.mjs';
 
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 await build({
+  ...bundleOptions,
   entryPoints: { sidecarctl: 'src/cli/main.ts' },
   outdir: 'dist',
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   splitting: true,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: 'linked',
-  legalComments: 'none',
-  external: ['@kubernetes/client-node', 'playwright-core'],
-  banner: { js: "import { createRequire as __scCreateRequire } from 'node:module'; const require = __scCreateRequire(import.meta.url);" },
-  logLevel: 'warning',
 });
