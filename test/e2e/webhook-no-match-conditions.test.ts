@@ -5,20 +5,12 @@
 // unchanged. The pod-annotation entry keeps its conditions (its opt-in).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { KubeClient, waitFor } from '../../src/harness/kube';
 import { startApiserverOnly, type ApiserverOnly } from '../../src/harness/apiserver-only';
 import { OPT_KEY } from '../../src/webhook/policy';
-import { kubectl, makeCerts, sidecarctl, startWebhook, type WebhookProcess } from './fixtures/webhook/run';
+import { kubectl, makeCerts, seedPod, sidecarctl, startWebhook, type WebhookProcess } from './fixtures/webhook/run';
 
 const NS = 'meshed';
-
-function seedPod(name: string, annotations?: Record<string, string>) {
-  const job = parse(readFileSync(join(import.meta.dirname, 'fixtures', 'seed-000-bootloader-job.yaml'), 'utf8'));
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, ...(annotations ? { annotations } : {}) }, spec: job.spec.template.spec };
-}
 
 test('without namespace matchConditions every pod reaches the webhook, which still leaves opted-out and single-container pods alone', async () => {
   let api: ApiserverOnly | undefined;

@@ -10,21 +10,12 @@
 //    the next poll sees only new kubelets and pods get native sidecars.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { KubeClient, waitFor } from '../../src/harness/kube';
 import { startApiserverOnly, type ApiserverOnly } from '../../src/harness/apiserver-only';
 import { REAPER_ANNOTATION } from '../../src/webhook/policy';
-import { kubectl, makeCerts, sidecarctl, startWebhook, type WebhookProcess } from './fixtures/webhook/run';
+import { kubectl, makeCerts, seedPod, sidecarctl, startWebhook, type WebhookProcess } from './fixtures/webhook/run';
 
 const NS = 'batch-jobs';
-
-/** The pod seed 000's Job controller would create (test/e2e/fixtures/seed-000-bootloader-job.yaml). */
-function seedPod(name: string) {
-  const job = parse(readFileSync(join(import.meta.dirname, 'fixtures', 'seed-000-bootloader-job.yaml'), 'utf8'));
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: job.spec.template.spec };
-}
 
 interface Setup { api: ApiserverOnly; client: KubeClient; wh: WebhookProcess }
 
