@@ -257,7 +257,7 @@ if (!existsSync(bundle)) {
         console.log(`  ${label.padEnd(26)} ${String(round).padStart(5)} ${String(rate).padStart(5)}/s ${r.achieved.toFixed(0).padStart(7)}/s ${ms(pct(r.lat, 50)).padStart(9)} ${ms(pct(r.lat, 90)).padStart(9)} ${ms(pct(r.lat, 99)).padStart(9)} ${ms(r.lat[r.lat.length - 1] ?? NaN).padStart(9)} ${ms(pct(r.sched, 99)).padStart(10)} ${ms(pct(r.late, 99)).padStart(8)} ${String(r.errors).padStart(6)}  ${cpuUs.toFixed(0).padStart(5)} µs`);
       }
     }
-    const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+    const med = (a: number[]) => pct([...a].sort((x, y) => x - y), 50);
     const best = (a: number[]) => Math.min(...a);
     console.log(`  → ${rate}/s: webhook p99 median ${ms(med(p99s.webhook!))} (best ${ms(best(p99s.webhook!))}) vs floor median ${ms(med(p99s.echo!))} (best ${ms(best(p99s.echo!))}): ${(med(p99s.webhook!) / med(p99s.echo!)).toFixed(2)}× (best/best ${(best(p99s.webhook!) / best(p99s.echo!)).toFixed(2)}×); server CPU ${med(cpu.webhook!).toFixed(0)} µs/req vs ${med(cpu.echo!).toFixed(0)} µs/req. Targets: p99 ≤ 2 ms at 1k/s, ≤ 1.5× the floor`);
     console.log(`    a server that only parses each review and answers with the same patch: p99 median ${ms(med(p99s.parse!))} (best ${ms(best(p99s.parse!))}), ${(med(p99s.parse!) / med(p99s.echo!)).toFixed(2)}× the floor; server CPU ${med(cpu.parse!).toFixed(0)} µs/req`);
